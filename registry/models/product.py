@@ -54,7 +54,9 @@ class ManufacturingLot(TableMixin, ManufacturingLotBase, table=True):
 
 
 class ManufacturingLotCreate(ManufacturingLotBase):
-    """A lot as entered with its QC; the episode it belongs to is given beside it."""
+    """A lot as entered with its QC, for the treatment episode it was made for."""
+
+    episode_id: int
 
 
 class ManufacturingLotRead(ReadMixin, ManufacturingLotBase):

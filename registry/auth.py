@@ -1,0 +1,211 @@
+"""Users, passwords, the Actor every service receives, and who may do what.
+
+Access rules live here, not in the pages: every service's first line is
+`require(actor, action, site_id=...)`, which raises `PermissionDenied`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlmodel import Session, select
+
+from registry.config import Settings, get_settings
+from registry.errors import InvalidInput, PermissionDenied
+from registry.models import User, UserCreate, UserRead
+from registry.models.base import utcnow
+from registry.models.enums import AuditAction, Role
+
+# argon2id with the library's RFC 9106 low-memory defaults.
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so timing does not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-but-the-same-cost")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is calling a service: user id, username, role and (for site clinicians) site."""
+
+    user_id: int | None
+    username: str
+    role: Role
+    site_id: int | None = None
+
+    def __repr__(self) -> str:
+        site = f" site={self.site_id}" if self.site_id is not None else ""
+        return f"<Actor {self.username!r} {self.role.value}{site}>"
+
+
+SYSTEM_ACTOR = Actor(user_id=None, username="system", role=Role.system)
+
+# action -> roles allowed. Site-scoped actions also need the actor's site to match.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "patient:read": frozenset({Role.site_clinician, Role.data_manager, Role.system}),
+    "patient:write": frozenset({Role.site_clinician, Role.system}),
+    "record:correct": frozenset({Role.site_clinician, Role.data_manager, Role.system}),
+    "lot:write": frozenset({Role.site_clinician, Role.data_manager, Role.system}),
+    "schedule:read": frozenset({Role.site_clinician, Role.data_manager, Role.system}),
+    "query:raise": frozenset({Role.data_manager, Role.system}),
+    "query:read": frozenset({Role.site_clinician, Role.data_manager, Role.system}),
+    "summary:read": frozenset(
+        {Role.site_clinician, Role.leadership, Role.economist, Role.data_manager, Role.system}
+    ),
+    "user:admin": frozenset({Role.data_manager, Role.system}),
+    "audit:read": frozenset({Role.data_manager, Role.system}),
+}
+# Roles that see every site; the others see only their own.
+CROSS_SITE_ROLES = frozenset({Role.data_manager, Role.system, Role.leadership, Role.economist})
+
+
+def can(actor: Actor, action: str, *, site_id: int | None = None) -> bool:
+    """True when `actor` may do `action` (on a record of `site_id`, when given)."""
+    if actor.role not in PERMISSIONS.get(action, frozenset()):
+        return False
+    if site_id is not None and actor.role not in CROSS_SITE_ROLES:
+        return actor.site_id is not None and actor.site_id == site_id
+    return True
+
+
+def require(actor: Actor, action: str, *, site_id: int | None = None) -> None:
+    """Raise `PermissionDenied` unless `actor` may do `action` on a record of `site_id`.
+
+    Examples
+    --------
+    >>> require(Actor(1, "ivanova", Role.site_clinician, site_id=1), "patient:write", site_id=1)
+    >>> clinician = Actor(1, "ivanova", Role.site_clinician, site_id=1)
+    >>> require(clinician, "patient:write", site_id=2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    registry.errors.PermissionDenied: ivanova (site_clinician) may not patient:write records ...
+    """
+    if actor.role not in PERMISSIONS.get(action, frozenset()):
+        raise PermissionDenied(f"{actor.username} ({actor.role.value}) may not {action}")
+    if not can(actor, action, site_id=site_id):
+        raise PermissionDenied(
+            f"{actor.username} ({actor.role.value}) may not {action} records of another site"
+        )
+
+
+def site_scope(actor: Actor) -> int | None:
+    """The one site an actor is confined to, or None for cross-site roles."""
+    return None if actor.role in CROSS_SITE_ROLES else actor.site_id
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(*, session: Session, actor: Actor, data: UserCreate) -> UserRead:
+    """Create a login with an argon2id password hash; audited.
+
+    Site clinicians need a site; cross-site roles must have none.
+    """
+    from registry.services.audit import record_audit
+
+    require(actor, "user:admin")
+    errors = []
+    if data.role == Role.site_clinician and data.site_id is None:
+        errors.append(("site_id", "a site clinician needs a site"))
+    if data.role != Role.site_clinician and data.site_id is not None:
+        errors.append(("site_id", f"role {data.role.value} sees all sites: leave site empty"))
+    if data.role == Role.system:
+        errors.append(("role", "'system' is not a login role"))
+    if session.exec(select(User.id).where(User.username == data.username)).first() is not None:
+        errors.append(("username", f"{data.username!r} is taken; choose another"))
+    if errors:
+        from registry.errors import FieldError
+
+        raise InvalidInput([FieldError(f, m) for f, m in errors])
+    user = User.model_validate(data, update={"password_hash": hash_password(data.password)})
+    session.add(user)
+    session.flush()
+    read = UserRead.model_validate(user)
+    record_audit(
+        session,
+        actor,
+        AuditAction.create,
+        "user",
+        user.id,
+        before=None,
+        after=read.model_dump(mode="json"),
+    )
+    session.commit()
+    return read
+
+
+class LoginFailed(PermissionDenied):
+    """Wrong username or password, or the account is locked or inactive."""
+
+
+def authenticate(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+) -> Actor:
+    """Check a password and return the user's Actor; count failures and lock out.
+
+    After `max_failed_logins` failures in a row (5) the account is locked for
+    `lockout_minutes` (15); a locked account is refused even with the right password.
+    Unknown usernames cost the same time as known ones (a dummy hash is verified).
+
+    Raises
+    ------
+    LoginFailed
+        With a message that does not tell whether the username exists.
+    """
+    from registry.services.audit import record_audit
+
+    settings = settings or get_settings()
+    now = now or utcnow()
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    if user is None:
+        _verify(_DUMMY_HASH, password)
+        raise LoginFailed("Wrong username or password.")
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise LoginFailed(
+            f"Account locked after {settings.max_failed_logins} failed logins; "
+            f"try again in {minutes} min or ask a data manager to unlock it."
+        )
+    ok = _verify(user.password_hash, password)
+    actor = Actor(user.id, user.username, user.role, user.site_id)
+    if not ok or not user.active:
+        if ok and not user.active:
+            raise LoginFailed("This account is deactivated; ask a data manager.")
+        user.failed_logins += 1
+        locked = user.failed_logins >= settings.max_failed_logins
+        if locked:
+            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            user.failed_logins = 0
+        session.add(user)
+        record_audit(session, actor, AuditAction.login_failed, "user", user.id,
+                     after={"locked": locked})
+        session.commit()
+        if locked:
+            raise LoginFailed(
+                f"Account locked for {settings.lockout_minutes} min after "
+                f"{settings.max_failed_logins} failed logins."
+            )
+        raise LoginFailed("Wrong username or password.")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.add(user)
+    record_audit(session, actor, AuditAction.login, "user", user.id)
+    session.commit()
+    return actor
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False

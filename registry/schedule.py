@@ -1,0 +1,201 @@
+"""The follow-up schedule: timepoints and windows as data, and what is expected when.
+
+The table lives in `seed_data/schedule.csv` (DESIGN.md section 3), so a registry can adopt
+another convention (CIBMTR F4100, EBMT) by editing data, not code.
+
+A scheduled form of an infused episode is, as of a date:
+- ``received`` when a form for that timepoint exists;
+- ``missed`` when the patient died, or was reported lost to follow-up, before its target day;
+- ``upcoming`` before its window opens;
+- ``due`` inside its window (both ends included);
+- ``overdue`` after its window closes.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from registry.auth import Actor, require, site_scope
+from registry.config import SEED_DATA_DIR
+from registry.errors import PermissionDenied
+from registry.models import Death, FollowUp, Patient, Site, TreatmentEpisode
+from registry.models.enums import Timepoint
+
+
+class FormStatus(StrEnum):
+    upcoming = "upcoming"
+    due = "due"
+    overdue = "overdue"
+    missed = "missed"
+    received = "received"
+
+
+@dataclass(frozen=True)
+class ScheduledTimepoint:
+    """One row of the schedule: target day after infusion and the window around it."""
+
+    timepoint: Timepoint
+    target_day: int
+    window_before: int
+    window_after: int
+    contact: str
+    content: str
+
+    def window(self, infusion: date) -> tuple[date, date, date]:
+        """(opens, target, closes) for an infusion date."""
+        target = infusion + timedelta(days=self.target_day)
+        return (target - timedelta(days=self.window_before), target,
+                target + timedelta(days=self.window_after))
+
+
+@lru_cache(maxsize=4)
+def load_schedule(path: Path | None = None) -> tuple[ScheduledTimepoint, ...]:
+    """The schedule table, in target-day order."""
+    path = path or SEED_DATA_DIR / "schedule.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = [
+            ScheduledTimepoint(
+                timepoint=Timepoint(r["timepoint"]),
+                target_day=int(r["target_day"]),
+                window_before=int(r["window_before"]),
+                window_after=int(r["window_after"]),
+                contact=r["contact"],
+                content=r["content"],
+            )
+            for r in csv.DictReader(handle)
+        ]
+    return tuple(sorted(rows, key=lambda r: r.target_day))
+
+
+def form_status(
+    scheduled: ScheduledTimepoint,
+    *,
+    infusion: date,
+    as_of: date,
+    received: bool = False,
+    ended: date | None = None,
+) -> FormStatus:
+    """Status of one scheduled form.
+
+    Parameters
+    ----------
+    ended : date, optional
+        Date of death or of being lost to follow-up; forms whose target day falls after
+        it are ``missed`` rather than overdue.
+
+    Examples
+    --------
+    >>> d28 = load_schedule()[0]
+    >>> form_status(d28, infusion=date(2026, 1, 1), as_of=date(2026, 1, 22))
+    <FormStatus.due: 'due'>
+    >>> form_status(d28, infusion=date(2026, 1, 1), as_of=date(2026, 2, 6))
+    <FormStatus.overdue: 'overdue'>
+    """
+    if received:
+        return FormStatus.received
+    opens, target, closes = scheduled.window(infusion)
+    if ended is not None and ended < target:
+        return FormStatus.missed
+    if as_of < opens:
+        return FormStatus.upcoming
+    if as_of <= closes:
+        return FormStatus.due
+    return FormStatus.overdue
+
+
+@dataclass(frozen=True)
+class ExpectedForm:
+    """A scheduled follow-up form of one episode and its status as of a date."""
+
+    episode_id: int
+    patient_id: int
+    registry_id: str
+    site_id: int
+    site_code: str
+    site_patient_code: str
+    timepoint: Timepoint
+    infusion_date: date
+    window_opens: date
+    target_date: date
+    window_closes: date
+    status: FormStatus
+
+
+def list_expected_forms(
+    *,
+    session: Session,
+    actor: Actor,
+    as_of: date,
+    site_id: int | None = None,
+    statuses: Iterable[FormStatus] | None = None,
+    horizon_days: int | None = None,
+) -> list[ExpectedForm]:
+    """Every scheduled form of the infused episodes in the actor's scope, with its status.
+
+    A site clinician sees their own site; a data manager every site (or `site_id`).
+    Forms whose window opens more than `horizon_days` after `as_of` are left out, and
+    timepoints beyond the schedule's last row never appear.
+    """
+    require(actor, "schedule:read", site_id=site_id)
+    scope = site_scope(actor)
+    if scope is not None and site_id is not None and site_id != scope:
+        raise PermissionDenied("You may only see your own site's schedule.")
+    wanted_site = site_id if site_id is not None else scope
+    wanted = set(statuses) if statuses is not None else None
+    schedule = load_schedule()
+
+    episodes_q = (
+        select(
+            TreatmentEpisode.id, TreatmentEpisode.patient_id, TreatmentEpisode.site_id,
+            TreatmentEpisode.infusion_date, Patient.registry_id, Patient.site_patient_code,
+            Site.code,
+        )
+        .join(Patient, col(Patient.id) == TreatmentEpisode.patient_id)
+        .join(Site, col(Site.id) == TreatmentEpisode.site_id)
+        .where(col(TreatmentEpisode.infusion_date).is_not(None))
+    )
+    received_q = select(FollowUp.episode_id, FollowUp.timepoint, FollowUp.assessment_date,
+                        FollowUp.lost_to_follow_up)
+    deaths_q = select(Death.patient_id, Death.death_date)
+    if wanted_site is not None:
+        episodes_q = episodes_q.where(TreatmentEpisode.site_id == wanted_site)
+        received_q = received_q.where(FollowUp.site_id == wanted_site)
+        deaths_q = deaths_q.where(Death.site_id == wanted_site)
+
+    received: set[tuple[int, Timepoint]] = set()
+    lost: dict[int, date] = {}
+    for episode_id, timepoint, assessed, is_lost in session.exec(received_q):
+        received.add((episode_id, timepoint))
+        if is_lost and (episode_id not in lost or assessed < lost[episode_id]):
+            lost[episode_id] = assessed
+    deaths = dict(session.exec(deaths_q).all())
+
+    forms: list[ExpectedForm] = []
+    for ep_id, pat_id, ep_site, infusion, registry_id, code, site_code in session.exec(
+        episodes_q.order_by(TreatmentEpisode.infusion_date)
+    ):
+        ended_candidates = [d for d in (deaths.get(pat_id), lost.get(ep_id)) if d is not None]
+        ended = min(ended_candidates) if ended_candidates else None
+        for row in schedule:
+            opens, target, closes = row.window(infusion)
+            if horizon_days is not None and opens > as_of + timedelta(days=horizon_days):
+                break
+            status = form_status(row, infusion=infusion, as_of=as_of,
+                                 received=(ep_id, row.timepoint) in received, ended=ended)
+            if wanted is not None and status not in wanted:
+                continue
+            forms.append(ExpectedForm(
+                episode_id=ep_id, patient_id=pat_id, registry_id=registry_id, site_id=ep_site,
+                site_code=site_code, site_patient_code=code, timepoint=row.timepoint,
+                infusion_date=infusion, window_opens=opens, target_date=target,
+                window_closes=closes, status=status,
+            ))
+    return forms

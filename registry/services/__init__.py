@@ -1,0 +1,1 @@
+"""Use cases. Each takes (*, session, actor, data), checks scope, validates, writes, audits."""

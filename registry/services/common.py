@@ -1,0 +1,210 @@
+"""Plumbing shared by the services: scoped loading, date rules, error conversion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session, SQLModel, col, func, select
+
+from registry.auth import Actor, require
+from registry.errors import Conflict, FieldError, InvalidInput, NotFound
+from registry.models import (
+    AdverseEvent,
+    Death,
+    FollowUp,
+    Patient,
+    TreatmentEpisode,
+)
+from registry.models.base import utcnow
+from registry.models.enums import AuditAction
+from registry.services.audit import record_audit, snapshot
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T", bound=SQLModel)
+
+
+def parse(model: type[M], data: M | dict[str, Any], *, row: int | None = None) -> M:
+    """Validate `data` with `model`, turning pydantic's errors into one `InvalidInput`."""
+    if isinstance(data, model):
+        data = data.model_dump()
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc, row=row)) from None
+
+
+def field_errors(exc: ValidationError, *, row: int | None = None) -> list[FieldError]:
+    errors = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "record"
+        value = err.get("input")
+        shown = "" if isinstance(value, dict) else f" (got {value!r})"
+        errors.append(FieldError(field, f"{err['msg']}{shown}", row=row))
+    return errors
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def get_row(session: Session, model: type[T], row_id: int, what: str) -> T:
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"No {what} with id {row_id}.")
+    return row
+
+
+def load_patient(session: Session, actor: Actor, patient_id: int, action: str) -> Patient:
+    """The patient, after checking that `actor` may `action` on its site."""
+    patient = get_row(session, Patient, patient_id, "patient")
+    require(actor, action, site_id=patient.site_id)
+    return patient
+
+
+def load_episode(
+    session: Session, actor: Actor, episode_id: int, action: str
+) -> TreatmentEpisode:
+    """The treatment episode, after checking that `actor` may `action` on its site."""
+    episode = get_row(session, TreatmentEpisode, episode_id, "treatment episode")
+    require(actor, action, site_id=episode.site_id)
+    return episode
+
+
+def death_of(session: Session, patient_id: int) -> Death | None:
+    return session.exec(select(Death).where(Death.patient_id == patient_id)).first()
+
+
+def latest_clinical_date(session: Session, patient_id: int) -> tuple[date | None, str]:
+    """The latest date recorded for a patient (anything a death may not precede), and what."""
+    episodes = select(TreatmentEpisode.id).where(TreatmentEpisode.patient_id == patient_id)
+    candidates: list[tuple[date | None, str]] = [
+        (
+            session.exec(
+                select(func.max(FollowUp.assessment_date)).where(
+                    col(FollowUp.episode_id).in_(episodes)
+                )
+            ).one(),
+            "a follow-up assessment",
+        ),
+        (
+            session.exec(
+                select(func.max(AdverseEvent.onset_date)).where(
+                    col(AdverseEvent.episode_id).in_(episodes)
+                )
+            ).one(),
+            "an adverse event onset",
+        ),
+        (
+            session.exec(
+                select(func.max(TreatmentEpisode.infusion_date)).where(
+                    TreatmentEpisode.patient_id == patient_id
+                )
+            ).one(),
+            "the infusion",
+        ),
+        (
+            session.exec(
+                select(func.max(TreatmentEpisode.apheresis_date)).where(
+                    TreatmentEpisode.patient_id == patient_id
+                )
+            ).one(),
+            "the apheresis",
+        ),
+    ]
+    dated = [(d, what) for d, what in candidates if d is not None]
+    if not dated:
+        return None, ""
+    return max(dated, key=lambda item: item[0])
+
+
+class Checks:
+    """Collects every field error of one submission, then raises them together."""
+
+    def __init__(self, row: int | None = None) -> None:
+        self.errors: list[FieldError] = []
+        self.row = row
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.append(FieldError(field, message, row=self.row))
+
+    def check(self, ok: bool, field: str, message: str | Callable[[], str]) -> None:
+        if not ok:
+            self.add(field, message() if callable(message) else message)
+
+    def not_after(self, field: str, value: date | None, limit: date | None, what: str) -> None:
+        if value is not None and limit is not None and value > limit:
+            self.add(field, f"{fmt(value)} is after {what} ({fmt(limit)})")
+
+    def not_before(self, field: str, value: date | None, limit: date | None, what: str) -> None:
+        if value is not None and limit is not None and value < limit:
+            self.add(field, f"{fmt(value)} is before {what} ({fmt(limit)})")
+
+    def not_future(self, field: str, value: date | None) -> None:
+        self.not_after(field, value, today(), "today")
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise InvalidInput(self.errors)
+
+
+def fmt(value: date) -> str:
+    """Dates in messages as DD.MM.YYYY (the portal's convention)."""
+    return value.strftime("%d.%m.%Y")
+
+
+def snapshot_values(row: SQLModel) -> dict[str, Any]:
+    """A table row's field values as Python objects (not JSON)."""
+    return {name: getattr(row, name) for name in type(row).model_fields}
+
+
+def apply_update(
+    session: Session,
+    actor: Actor,
+    row: SQLModel,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Write `changes` to `row` if nobody changed it since `expected_version`; audit it.
+
+    The UPDATE carries `WHERE version = expected`, so of two concurrent writers exactly one
+    wins and the other gets `Conflict` with the current values. Returns the changed fields.
+    """
+    from sqlalchemy import update
+
+    table = type(row)
+    current = int(getattr(row, "version"))  # noqa: B009
+    expected = current if expected_version is None else expected_version
+    before = snapshot(row)
+    changes = {k: v for k, v in changes.items() if getattr(row, k) != v}
+    if not changes:
+        return {}
+    stamp = utcnow()
+    result = session.execute(
+        update(table)
+        .where(table.id == row.id, table.version == expected)  # type: ignore[attr-defined]
+        .values(**changes, version=expected + 1, updated_at=stamp)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        fresh = session.get(table, row.id, populate_existing=True)  # type: ignore[attr-defined]
+        raise Conflict(
+            "Someone else saved this record after you opened it; nothing was overwritten. "
+            "Review their values and apply your change again.",
+            current=snapshot(fresh) | {"version": fresh.version} if fresh else {},
+        )
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.version = expected + 1  # type: ignore[attr-defined]
+    row.updated_at = stamp  # type: ignore[attr-defined]
+    after = snapshot(row)
+    changed = [k for k in after if after[k] != before.get(k)]
+    record_audit(session, actor, AuditAction.update, table.__tablename__, row.id,  # type: ignore[attr-defined]
+                 before={k: before.get(k) for k in changed},
+                 after={k: after[k] for k in changed}, reason=reason)
+    return changes

@@ -1,0 +1,95 @@
+"""Follow-up forms: response, relapse, new therapy, hospital and ICU days, vital status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from registry.auth import Actor
+from registry.models import FollowUp, FollowUpCreate, FollowUpRead, Patient
+from registry.models.enums import (
+    CRITERIA_BY_INDICATION,
+    RESPONSES_BY_CRITERIA,
+    AuditAction,
+    NewTherapy,
+    Timepoint,
+    VitalStatus,
+)
+from registry.services.audit import record_audit, snapshot
+from registry.services.common import Checks, death_of, fmt, get_row, load_episode, parse
+
+
+def check_followup(
+    session: Session, values: dict[str, Any], checks: Checks, *, exclude_id: int | None = None
+) -> None:
+    """Rules of a follow-up form beyond field types (shared by submit and correct)."""
+    episode = load_episode_unscoped(session, values["episode_id"])
+    patient = get_row(session, Patient, episode.patient_id, "patient")
+    assessed = values["assessment_date"]
+    if episode.infusion_date is None:
+        checks.add("episode_id", "follow-up forms start after the infusion; record it first")
+    else:
+        checks.not_before("assessment_date", assessed, episode.infusion_date, "the infusion")
+        for name in ("relapse_date", "new_therapy_date"):
+            checks.not_before(name, values.get(name), episode.infusion_date, "the infusion")
+    checks.not_future("assessment_date", assessed)
+    for name in ("relapse_date", "new_therapy_date"):
+        checks.not_after(name, values.get(name), assessed, "the assessment date")
+    death = death_of(session, patient.id) if patient.id is not None else None
+    if death is not None:
+        checks.not_after("assessment_date", assessed, death.death_date, "the patient's death")
+    elif values.get("vital_status") == VitalStatus.dead:
+        checks.add("vital_status", "report the death on the death form first")
+    criteria = values.get("response_criteria") or CRITERIA_BY_INDICATION[patient.indication]
+    if values.get("response_criteria") is None:
+        values["response_criteria"] = criteria
+    response = values.get("response")
+    if response is not None and response not in RESPONSES_BY_CRITERIA[criteria]:
+        allowed = ", ".join(r.value for r in RESPONSES_BY_CRITERIA[criteria])
+        checks.add("response", f"{response.value!r} is not a {criteria.value} response; "
+                   f"choose one of {allowed}")
+    if values.get("mrd_negative") is not None and patient.indication.value != "B-ALL":
+        checks.add("mrd_negative", "MRD is recorded for B-ALL only")
+    hospital, icu = values.get("hospital_days"), values.get("icu_days")
+    if hospital is not None and icu is not None and icu > hospital:
+        checks.add("icu_days", f"{icu} ICU days exceed {hospital} hospital days")
+    if values.get("relapse_or_progression") and values.get("relapse_date") is None:
+        checks.add("relapse_date", "give the date of relapse or progression")
+    if not values.get("relapse_or_progression") and values.get("relapse_date") is not None:
+        checks.add("relapse_or_progression", "a relapse date is given: tick relapse/progression")
+    if values.get("new_therapy", NewTherapy.none) != NewTherapy.none:
+        checks.check(values.get("new_therapy_date") is not None, "new_therapy_date",
+                     "give the date the new therapy started")
+    if values["timepoint"] != Timepoint.unscheduled:
+        same = select(FollowUp).where(FollowUp.episode_id == episode.id,
+                                      FollowUp.timepoint == values["timepoint"])
+        if exclude_id is not None:
+            same = same.where(FollowUp.id != exclude_id)
+        other = session.exec(same).first()
+        if other is not None:
+            checks.add("timepoint", f"the {values['timepoint'].value} form was already received "
+                       f"({fmt(other.assessment_date)}); correct it instead")
+
+
+def load_episode_unscoped(session: Session, episode_id: int) -> Any:
+    from registry.models import TreatmentEpisode
+
+    return get_row(session, TreatmentEpisode, episode_id, "treatment episode")
+
+
+def submit_followup(*, session: Session, actor: Actor, data: FollowUpCreate) -> FollowUpRead:
+    """Submit a follow-up form for an infused episode of the actor's site."""
+    data = parse(FollowUpCreate, data)
+    episode = load_episode(session, actor, data.episode_id, "patient:write")
+    values = data.model_dump()
+    checks = Checks()
+    check_followup(session, values, checks)
+    checks.raise_if_any()
+    followup = FollowUp.model_validate(values, update={"site_id": episode.site_id})
+    session.add(followup)
+    session.flush()
+    record_audit(session, actor, AuditAction.create, "followup", followup.id,
+                 after=snapshot(followup))
+    session.commit()
+    return FollowUpRead.model_validate(followup)
