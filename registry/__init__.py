@@ -1,1 +1,39 @@
-"""CAR-T outcomes registry."""
+"""CAR-T outcomes registry: domain logic, storage, access rules and analyses.
+
+No Streamlit here; pages import what they need from this module.
+"""
+
+from registry.auth import SYSTEM_ACTOR, Actor, LoginFailed, authenticate, create_user, require
+from registry.config import Settings, get_settings
+from registry.db import make_engine, migrate, session_scope
+from registry.errors import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RegistryError,
+)
+from registry.services.summary import HomeSummary, home_summary
+
+__all__ = [
+    "SYSTEM_ACTOR",
+    "Actor",
+    "Conflict",
+    "FieldError",
+    "HomeSummary",
+    "InvalidInput",
+    "LoginFailed",
+    "NotFound",
+    "PermissionDenied",
+    "RegistryError",
+    "Settings",
+    "authenticate",
+    "create_user",
+    "get_settings",
+    "home_summary",
+    "make_engine",
+    "migrate",
+    "require",
+    "session_scope",
+]

@@ -34,6 +34,9 @@ class Actor:
     role: Role
     site_id: int | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", Role(self.role))
+
     def __repr__(self) -> str:
         site = f" site={self.site_id}" if self.site_id is not None else ""
         return f"<Actor {self.username!r} {self.role.value}{site}>"
