@@ -11,13 +11,14 @@ import os
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from registry.config import PROJECT_ROOT, get_settings
 from registry.db import make_engine, migrate
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     settings = get_settings()
     engine = make_engine(settings.database_url)
     migrate(engine)
@@ -76,6 +77,11 @@ def prepare(*, print_accounts: bool = True) -> None:
     engine.dispose()
 
 
+def cmd_prepare(_args: argparse.Namespace) -> int:
+    prepare()
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     prepare()
     command = [
@@ -123,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--address", default="127.0.0.1")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("prepare", help="migrate, seed on first start, create demo accounts")
-    p.set_defaults(func=lambda a: (prepare(), 0)[1])
+    p.set_defaults(func=cmd_prepare)
     p = sub.add_parser("migrate", help="create or upgrade the schema")
     p.set_defaults(func=cmd_migrate)
     p = sub.add_parser("seed", help="bulk-load a synthetic cohort into an empty database")

@@ -21,7 +21,8 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from registry.auth import Actor, require, site_scope
 from registry.config import SEED_DATA_DIR
@@ -52,8 +53,11 @@ class ScheduledTimepoint:
     def window(self, infusion: date) -> tuple[date, date, date]:
         """(opens, target, closes) for an infusion date."""
         target = infusion + timedelta(days=self.target_day)
-        return (target - timedelta(days=self.window_before), target,
-                target + timedelta(days=self.window_after))
+        return (
+            target - timedelta(days=self.window_before),
+            target,
+            target + timedelta(days=self.window_after),
+        )
 
 
 @lru_cache(maxsize=4)
@@ -154,33 +158,41 @@ def list_expected_forms(
 
     episodes_q = (
         select(
-            TreatmentEpisode.id, TreatmentEpisode.patient_id, TreatmentEpisode.site_id,
-            TreatmentEpisode.infusion_date, Patient.registry_id, Patient.site_patient_code,
-            Site.code,
+            col(TreatmentEpisode.id),
+            col(TreatmentEpisode.patient_id),
+            col(TreatmentEpisode.site_id),
+            col(TreatmentEpisode.infusion_date),
+            col(Patient.registry_id),
+            col(Patient.site_patient_code),
+            col(Site.code),
         )
         .join(Patient, col(Patient.id) == TreatmentEpisode.patient_id)
         .join(Site, col(Site.id) == TreatmentEpisode.site_id)
         .where(col(TreatmentEpisode.infusion_date).is_not(None))
     )
-    received_q = select(FollowUp.episode_id, FollowUp.timepoint, FollowUp.assessment_date,
-                        FollowUp.lost_to_follow_up)
-    deaths_q = select(Death.patient_id, Death.death_date)
+    received_q = select(
+        col(FollowUp.episode_id),
+        col(FollowUp.timepoint),
+        col(FollowUp.assessment_date),
+        col(FollowUp.lost_to_follow_up),
+    )
+    deaths_q = select(col(Death.patient_id), col(Death.death_date))
     if wanted_site is not None:
-        episodes_q = episodes_q.where(TreatmentEpisode.site_id == wanted_site)
-        received_q = received_q.where(FollowUp.site_id == wanted_site)
-        deaths_q = deaths_q.where(Death.site_id == wanted_site)
+        episodes_q = episodes_q.where(col(TreatmentEpisode.site_id) == wanted_site)
+        received_q = received_q.where(col(FollowUp.site_id) == wanted_site)
+        deaths_q = deaths_q.where(col(Death.site_id) == wanted_site)
 
     received: set[tuple[int, Timepoint]] = set()
     lost: dict[int, date] = {}
-    for episode_id, timepoint, assessed, is_lost in session.exec(received_q):
+    for episode_id, timepoint, assessed, is_lost in session.execute(received_q):
         received.add((episode_id, timepoint))
         if is_lost and (episode_id not in lost or assessed < lost[episode_id]):
             lost[episode_id] = assessed
-    deaths = dict(session.exec(deaths_q).all())
+    deaths: dict[int, date] = dict(session.execute(deaths_q).tuples())
 
     forms: list[ExpectedForm] = []
-    for ep_id, pat_id, ep_site, infusion, registry_id, code, site_code in session.exec(
-        episodes_q.order_by(TreatmentEpisode.infusion_date)
+    for ep_id, pat_id, ep_site, infusion, registry_id, code, site_code in session.execute(
+        episodes_q.order_by(col(TreatmentEpisode.infusion_date))
     ):
         ended_candidates = [d for d in (deaths.get(pat_id), lost.get(ep_id)) if d is not None]
         ended = min(ended_candidates) if ended_candidates else None
@@ -188,14 +200,29 @@ def list_expected_forms(
             opens, target, closes = row.window(infusion)
             if horizon_days is not None and opens > as_of + timedelta(days=horizon_days):
                 break
-            status = form_status(row, infusion=infusion, as_of=as_of,
-                                 received=(ep_id, row.timepoint) in received, ended=ended)
+            status = form_status(
+                row,
+                infusion=infusion,
+                as_of=as_of,
+                received=(ep_id, row.timepoint) in received,
+                ended=ended,
+            )
             if wanted is not None and status not in wanted:
                 continue
-            forms.append(ExpectedForm(
-                episode_id=ep_id, patient_id=pat_id, registry_id=registry_id, site_id=ep_site,
-                site_code=site_code, site_patient_code=code, timepoint=row.timepoint,
-                infusion_date=infusion, window_opens=opens, target_date=target,
-                window_closes=closes, status=status,
-            ))
+            forms.append(
+                ExpectedForm(
+                    episode_id=ep_id,
+                    patient_id=pat_id,
+                    registry_id=registry_id,
+                    site_id=ep_site,
+                    site_code=site_code,
+                    site_patient_code=code,
+                    timepoint=row.timepoint,
+                    infusion_date=infusion,
+                    window_opens=opens,
+                    target_date=target,
+                    window_closes=closes,
+                    status=status,
+                )
+            )
     return forms

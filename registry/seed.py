@@ -91,7 +91,7 @@ def _bulk(session: Session, table: type[SQLModel], rows: list[dict[str, Any]], a
         clean.append(values)
     for start in range(0, len(clean), 20_000):
         session.execute(insert(table), clean[start:start + 20_000])
-    name = table.__tablename__  # type: ignore[attr-defined]
+    name = str(table.__tablename__)
     record_audit(session, actor, AuditAction.create, name, None,
                  after={"rows": len(clean), "source": note})
     return len(clean)
@@ -147,7 +147,7 @@ def seed_synthetic(engine: Engine, *, patients: int, seed: int,
             (ResourceUse, _records(cohort.resource_use)),
         ]
         for table, rows in plan:
-            name = table.__tablename__  # type: ignore[attr-defined]
+            name = str(table.__tablename__)
             counts[name] = _bulk(session, table, rows, SYSTEM_ACTOR, note)
         _reset_sequences(session)
         session.commit()

@@ -177,7 +177,7 @@ def apply_update(
     from sqlalchemy import update
 
     table = type(row)
-    current = int(getattr(row, "version"))  # noqa: B009
+    current = int(getattr(row, "version"))  # noqa: B009  (every table has it; SQLModel does not)
     expected = current if expected_version is None else expected_version
     before = snapshot(row)
     changes = {k: v for k, v in changes.items() if getattr(row, k) != v}
@@ -192,19 +192,19 @@ def apply_update(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        fresh = session.get(table, row.id, populate_existing=True)  # type: ignore[attr-defined]
+        fresh = session.get(table, getattr(row, "id"), populate_existing=True)  # noqa: B009
         raise Conflict(
             "Someone else saved this record after you opened it; nothing was overwritten. "
             "Review their values and apply your change again.",
-            current=snapshot(fresh) | {"version": fresh.version} if fresh else {},
+            current=snapshot(fresh) | {"version": getattr(fresh, "version")} if fresh else {},  # noqa: B009
         )
     for name, value in changes.items():
         setattr(row, name, value)
-    row.version = expected + 1  # type: ignore[attr-defined]
-    row.updated_at = stamp  # type: ignore[attr-defined]
+    setattr(row, "version", expected + 1)  # noqa: B010
+    setattr(row, "updated_at", stamp)  # noqa: B010
     after = snapshot(row)
     changed = [k for k in after if after[k] != before.get(k)]
-    record_audit(session, actor, AuditAction.update, table.__tablename__, row.id,  # type: ignore[attr-defined]
+    record_audit(session, actor, AuditAction.update, str(table.__tablename__), row.id,  # type: ignore[attr-defined]
                  before={k: before.get(k) for k in changed},
                  after={k: after[k] for k in changed}, reason=reason)
     return changes
