@@ -81,3 +81,6 @@ def list_audit_events(
     if row_id is not None:
         query = query.where(AuditEvent.row_id == row_id)
     return [AuditEventRead.model_validate(e) for e in session.exec(query)]
+
+
+__all__ = ["list_audit_events", "record_audit", "snapshot"]

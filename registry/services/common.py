@@ -64,9 +64,7 @@ def load_patient(session: Session, actor: Actor, patient_id: int, action: str) -
     return patient
 
 
-def load_episode(
-    session: Session, actor: Actor, episode_id: int, action: str
-) -> TreatmentEpisode:
+def load_episode(session: Session, actor: Actor, episode_id: int, action: str) -> TreatmentEpisode:
     """The treatment episode, after checking that `actor` may `action` on its site."""
     episode = get_row(session, TreatmentEpisode, episode_id, "treatment episode")
     require(actor, action, site_id=episode.site_id)
@@ -204,7 +202,14 @@ def apply_update(
     setattr(row, "updated_at", stamp)  # noqa: B010
     after = snapshot(row)
     changed = [k for k in after if after[k] != before.get(k)]
-    record_audit(session, actor, AuditAction.update, str(table.__tablename__), row.id,  # type: ignore[attr-defined]
-                 before={k: before.get(k) for k in changed},
-                 after={k: after[k] for k in changed}, reason=reason)
+    record_audit(
+        session,
+        actor,
+        AuditAction.update,
+        str(table.__tablename__),
+        row.id,  # type: ignore[attr-defined]
+        before={k: before.get(k) for k in changed},
+        after={k: after[k] for k in changed},
+        reason=reason,
+    )
     return changes

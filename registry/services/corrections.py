@@ -75,32 +75,46 @@ def _site_of(_session: Session, row: SQLModel) -> int:
 
 CORRECTABLE: dict[str, _Correctable] = {
     "patient": _Correctable(
-        Patient, PatientBase,
+        Patient,
+        PatientBase,
         lambda s, v, c, r: check_patient(s, v, c, exclude_id=r.id),  # type: ignore[attr-defined]
-        _site_of, frozenset({"site_id", "registry_id", "identity_hash"}),
+        _site_of,
+        frozenset({"site_id", "registry_id", "identity_hash"}),
     ),
     "treatmentepisode": _Correctable(
-        TreatmentEpisode, TreatmentEpisode,
+        TreatmentEpisode,
+        TreatmentEpisode,
         lambda s, v, c, r: check_episode(s, v, c),
-        _site_of, frozenset({"site_id", "patient_id", "episode_number"}),
+        _site_of,
+        frozenset({"site_id", "patient_id", "episode_number"}),
     ),
     "manufacturinglot": _Correctable(
-        ManufacturingLot, ManufacturingLotBase, _lot_check, _lot_site, frozenset(),
+        ManufacturingLot,
+        ManufacturingLotBase,
+        _lot_check,
+        _lot_site,
+        frozenset(),
     ),
     "followup": _Correctable(
-        FollowUp, FollowUpBase,
+        FollowUp,
+        FollowUpBase,
         lambda s, v, c, r: check_followup(s, v, c, exclude_id=r.id),  # type: ignore[attr-defined]
-        _site_of, frozenset({"site_id", "episode_id"}),
+        _site_of,
+        frozenset({"site_id", "episode_id"}),
     ),
     "adverseevent": _Correctable(
-        AdverseEvent, AdverseEventBase,
+        AdverseEvent,
+        AdverseEventBase,
         lambda s, v, c, r: check_adverse_event(s, v, c),
-        _site_of, frozenset({"site_id", "episode_id", "computed_grade"}),
+        _site_of,
+        frozenset({"site_id", "episode_id", "computed_grade"}),
     ),
     "death": _Correctable(
-        Death, DeathBase,
+        Death,
+        DeathBase,
         lambda s, v, c, r: check_death(s, v, c, exclude_id=r.id),  # type: ignore[attr-defined]
-        _site_of, frozenset({"site_id", "patient_id"}),
+        _site_of,
+        frozenset({"site_id", "patient_id"}),
     ),
 }
 BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "version"})
@@ -124,8 +138,9 @@ def correct_record(*, session: Session, actor: Actor, data: Correction) -> dict[
     require(actor, "record:correct")
     spec = CORRECTABLE.get(data.table)
     if spec is None:
-        raise InvalidInput.one("table", f"{data.table!r} cannot be corrected; choose one of "
-                               + ", ".join(CORRECTABLE))
+        raise InvalidInput.one(
+            "table", f"{data.table!r} cannot be corrected; choose one of " + ", ".join(CORRECTABLE)
+        )
     row = get_row(session, spec.model, data.row_id, data.table.replace("treatment", "treatment "))
     require(actor, "record:correct", site_id=spec.site_id(session, row))
     checks = Checks()
@@ -147,7 +162,11 @@ def correct_record(*, session: Session, actor: Actor, data: Correction) -> dict[
     checks.raise_if_any()
     derived = ("grade", "computed_grade") if isinstance(row, AdverseEvent) else ()
     changes = {k: values[k] for k in (*data.changes, *derived)}
-    changed = apply_update(session, actor, row, changes, expected_version=data.expected_version,
-                           reason=data.reason)
+    changed = apply_update(
+        session, actor, row, changes, expected_version=data.expected_version, reason=data.reason
+    )
     session.commit()
     return changed
+
+
+__all__ = ["Correction", "correct_record"]

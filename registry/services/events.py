@@ -50,23 +50,27 @@ def compute_grade(event_type: AdverseEventType, signs: dict[str, Any]) -> int:
         A sign is missing or out of range; the message names it.
     """
     if event_type == AdverseEventType.crs:
-        return grading.crs_grade(grading.CrsSigns(
-            max_temperature_c=_opt_float(signs.get("max_temperature_c")),
-            fever_masked=bool(signs.get("fever_masked", False)),
-            hypotension=Hypotension(signs.get("hypotension", "none")),
-            oxygen=OxygenSupport(signs.get("oxygen", "none")),
-            fatal=bool(signs.get("fatal", False)),
-        ))
+        return grading.crs_grade(
+            grading.CrsSigns(
+                max_temperature_c=_opt_float(signs.get("max_temperature_c")),
+                fever_masked=bool(signs.get("fever_masked", False)),
+                hypotension=Hypotension(signs.get("hypotension", "none")),
+                oxygen=OxygenSupport(signs.get("oxygen", "none")),
+                fatal=bool(signs.get("fatal", False)),
+            )
+        )
     if event_type == AdverseEventType.icans:
         ice = signs.get("ice")
-        return grading.icans_grade(grading.IcansSigns(
-            ice=None if ice is None else int(ice),
-            consciousness=Consciousness(signs.get("consciousness", "awake")),
-            seizure=Seizure(signs.get("seizure", "none")),
-            motor=MotorFinding(signs.get("motor", "none")),
-            raised_icp=RaisedIcp(signs.get("raised_icp", "none")),
-            fatal=bool(signs.get("fatal", False)),
-        ))
+        return grading.icans_grade(
+            grading.IcansSigns(
+                ice=None if ice is None else int(ice),
+                consciousness=Consciousness(signs.get("consciousness", "awake")),
+                seizure=Seizure(signs.get("seizure", "none")),
+                motor=MotorFinding(signs.get("motor", "none")),
+                raised_icp=RaisedIcp(signs.get("raised_icp", "none")),
+                fatal=bool(signs.get("fatal", False)),
+            )
+        )
     raise ValueError(f"no ASTCT calculator for {event_type.value}")
 
 
@@ -87,8 +91,12 @@ def check_adverse_event(session: Session, values: dict[str, Any], checks: Checks
     death = death_of(session, episode.patient_id)
     if death is not None:
         checks.not_after("onset_date", onset, death.death_date, "the patient's death")
-        checks.not_after("resolution_date", values.get("resolution_date"), death.death_date,
-                         "the patient's death")
+        checks.not_after(
+            "resolution_date",
+            values.get("resolution_date"),
+            death.death_date,
+            "the patient's death",
+        )
     kind = values["event_type"]
     graded_by_calculator = (
         kind in (AdverseEventType.crs, AdverseEventType.icans)
@@ -106,9 +114,11 @@ def check_adverse_event(session: Session, values: dict[str, Any], checks: Checks
         if values.get("grade") is None:
             values["grade"] = computed
         elif values["grade"] != computed and not _has_text(values.get("grade_override_reason")):
-            checks.add("grade_override_reason",
-                       f"the signs give ASTCT grade {computed}, you entered {values['grade']}: "
-                       "give a reason for the override, or keep the computed grade")
+            checks.add(
+                "grade_override_reason",
+                f"the signs give ASTCT grade {computed}, you entered {values['grade']}: "
+                "give a reason for the override, or keep the computed grade",
+            )
     elif values.get("grade") is None:
         checks.add("grade", "give a grade, or the signs for the ASTCT calculator")
     elif signs and not graded_by_calculator:
@@ -128,20 +138,24 @@ def report_adverse_event(
     event = AdverseEvent.model_validate(values, update={"site_id": episode.site_id})
     session.add(event)
     session.flush()
-    record_audit(session, actor, AuditAction.create, "adverseevent", event.id,
-                 after=snapshot(event))
+    record_audit(
+        session, actor, AuditAction.create, "adverseevent", event.id, after=snapshot(event)
+    )
     session.commit()
     return AdverseEventRead.model_validate(event)
 
 
-def check_death(session: Session, values: dict[str, Any], checks: Checks,
-                *, exclude_id: int | None = None) -> None:
+def check_death(
+    session: Session, values: dict[str, Any], checks: Checks, *, exclude_id: int | None = None
+) -> None:
     """One death per patient, not before anything recorded, not in the future."""
     patient = get_row(session, Patient, values["patient_id"], "patient")
     existing = death_of(session, values["patient_id"])
     if existing is not None and existing.id != exclude_id:
-        checks.add("patient_id", f"a death is already recorded for {patient.registry_id}; "
-                   "correct it instead")
+        checks.add(
+            "patient_id",
+            f"a death is already recorded for {patient.registry_id}; correct it instead",
+        )
     died = values["death_date"]
     checks.not_future("death_date", died)
     checks.not_before("death_date", died, patient.diagnosis_date, "the diagnosis date")
@@ -167,3 +181,6 @@ def report_death(*, session: Session, actor: Actor, data: DeathCreate) -> DeathR
 
 def _has_text(value: str | None) -> bool:
     return bool(value and value.strip())
+
+
+__all__ = ["report_adverse_event", "report_death", "compute_grade"]

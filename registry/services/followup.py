@@ -47,8 +47,10 @@ def check_followup(
     response = values.get("response")
     if response is not None and response not in RESPONSES_BY_CRITERIA[criteria]:
         allowed = ", ".join(r.value for r in RESPONSES_BY_CRITERIA[criteria])
-        checks.add("response", f"{response.value!r} is not a {criteria.value} response; "
-                   f"choose one of {allowed}")
+        checks.add(
+            "response",
+            f"{response.value!r} is not a {criteria.value} response; choose one of {allowed}",
+        )
     if values.get("mrd_negative") is not None and patient.indication.value != "B-ALL":
         checks.add("mrd_negative", "MRD is recorded for B-ALL only")
     hospital, icu = values.get("hospital_days"), values.get("icu_days")
@@ -59,17 +61,24 @@ def check_followup(
     if not values.get("relapse_or_progression") and values.get("relapse_date") is not None:
         checks.add("relapse_or_progression", "a relapse date is given: tick relapse/progression")
     if values.get("new_therapy", NewTherapy.none) != NewTherapy.none:
-        checks.check(values.get("new_therapy_date") is not None, "new_therapy_date",
-                     "give the date the new therapy started")
+        checks.check(
+            values.get("new_therapy_date") is not None,
+            "new_therapy_date",
+            "give the date the new therapy started",
+        )
     if values["timepoint"] != Timepoint.unscheduled:
-        same = select(FollowUp).where(FollowUp.episode_id == episode.id,
-                                      FollowUp.timepoint == values["timepoint"])
+        same = select(FollowUp).where(
+            FollowUp.episode_id == episode.id, FollowUp.timepoint == values["timepoint"]
+        )
         if exclude_id is not None:
             same = same.where(FollowUp.id != exclude_id)
         other = session.exec(same).first()
         if other is not None:
-            checks.add("timepoint", f"the {values['timepoint'].value} form was already received "
-                       f"({fmt(other.assessment_date)}); correct it instead")
+            checks.add(
+                "timepoint",
+                f"the {values['timepoint'].value} form was already received "
+                f"({fmt(other.assessment_date)}); correct it instead",
+            )
 
 
 def load_episode_unscoped(session: Session, episode_id: int) -> Any:
@@ -89,7 +98,11 @@ def submit_followup(*, session: Session, actor: Actor, data: FollowUpCreate) -> 
     followup = FollowUp.model_validate(values, update={"site_id": episode.site_id})
     session.add(followup)
     session.flush()
-    record_audit(session, actor, AuditAction.create, "followup", followup.id,
-                 after=snapshot(followup))
+    record_audit(
+        session, actor, AuditAction.create, "followup", followup.id, after=snapshot(followup)
+    )
     session.commit()
     return FollowUpRead.model_validate(followup)
+
+
+__all__ = ["submit_followup"]

@@ -78,9 +78,7 @@ def register_patient(*, session: Session, actor: Actor, data: PatientCreate) -> 
     values = data.model_dump(exclude={"national_insurance_number"}) | {"site_id": site_id}
     check_patient(session, values, checks)
     if hashed is not None:
-        known = session.exec(
-            select(Patient).where(Patient.identity_hash == hashed)
-        ).first()
+        known = session.exec(select(Patient).where(Patient.identity_hash == hashed)).first()
         if known is not None and known.site_id == site_id:
             checks.add(
                 "national_insurance_number",
@@ -104,15 +102,12 @@ def register_patient(*, session: Session, actor: Actor, data: PatientCreate) -> 
     assert patient.id is not None
     patient.registry_id = f"R-{patient.id:06d}"
     session.flush()
-    record_audit(session, actor, AuditAction.create, "patient", patient.id,
-                 after=snapshot(patient))
+    record_audit(session, actor, AuditAction.create, "patient", patient.id, after=snapshot(patient))
     session.commit()
     return PatientRead.model_validate(patient)
 
 
-def _raise_duplicate_query(
-    session: Session, actor: Actor, site_id: int, known: Patient
-) -> None:
+def _raise_duplicate_query(session: Session, actor: Actor, site_id: int, known: Patient) -> None:
     """Tell the data managers (only them: site_id is left empty) about a cross-site duplicate."""
     site = session.get(Site, site_id)
     other = session.get(Site, known.site_id)
@@ -131,8 +126,7 @@ def _raise_duplicate_query(
     )
     session.add(query)
     session.flush()
-    record_audit(session, actor, AuditAction.create, "dataquery", query.id,
-                 after=snapshot(query))
+    record_audit(session, actor, AuditAction.create, "dataquery", query.id, after=snapshot(query))
     session.commit()
 
 
@@ -167,3 +161,6 @@ def list_patients(
     if wanted is not None:
         query = query.where(Patient.site_id == wanted)
     return [PatientRead.model_validate(p) for p in session.exec(query)]
+
+
+__all__ = ["register_patient", "get_patient", "find_patient_by_registry_id", "list_patients"]

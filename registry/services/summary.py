@@ -34,8 +34,11 @@ def home_summary(*, session: Session, actor: Actor, as_of: date) -> HomeSummary:
     require(actor, "summary:read")
     scope = site_scope(actor)
     patients_q = select(func.count()).select_from(Patient)
-    infused_q = select(func.count()).select_from(TreatmentEpisode).where(
-        col(TreatmentEpisode.infusion_date).is_not(None))
+    infused_q = (
+        select(func.count())
+        .select_from(TreatmentEpisode)
+        .where(col(TreatmentEpisode.infusion_date).is_not(None))
+    )
     if scope is not None:
         patients_q = patients_q.where(Patient.site_id == scope)
         infused_q = infused_q.where(TreatmentEpisode.site_id == scope)
@@ -44,11 +47,18 @@ def home_summary(*, session: Session, actor: Actor, as_of: date) -> HomeSummary:
 
     if actor.role == Role.site_clinician:
         site = session.get(Site, scope) if scope is not None else None
-        forms = list_expected_forms(session=session, actor=actor, as_of=as_of,
-                                    statuses=[FormStatus.overdue, FormStatus.due],
-                                    horizon_days=0)
-        open_queries = session.exec(select(func.count()).select_from(DataQuery).where(
-            DataQuery.site_id == scope, DataQuery.status != QueryStatus.closed)).one()
+        forms = list_expected_forms(
+            session=session,
+            actor=actor,
+            as_of=as_of,
+            statuses=[FormStatus.overdue, FormStatus.due],
+            horizon_days=0,
+        )
+        open_queries = session.exec(
+            select(func.count())
+            .select_from(DataQuery)
+            .where(DataQuery.site_id == scope, DataQuery.status != QueryStatus.closed)
+        ).one()
         return HomeSummary(
             title=f"{site.code} · {site.name}" if site else "Your site",
             counts=[
@@ -62,16 +72,23 @@ def home_summary(*, session: Session, actor: Actor, as_of: date) -> HomeSummary:
 
     by_product = []
     rows = session.exec(
-        select(Product.code, func.count(col(TreatmentEpisode.id)),
-               func.count(col(TreatmentEpisode.infusion_date)))
+        select(
+            Product.code,
+            func.count(col(TreatmentEpisode.id)),
+            func.count(col(TreatmentEpisode.infusion_date)),
+        )
         .join(TreatmentEpisode, col(TreatmentEpisode.product_id) == Product.id, isouter=True)
-        .group_by(Product.code).order_by(Product.code)
+        .group_by(Product.code)
+        .order_by(Product.code)
     ).all()
     for code, apheresed, infused in rows:
         by_product.append((code, suppress(apheresed), suppress(infused)))
     if actor.role == Role.data_manager or actor.role == Role.system:
-        open_queries = session.exec(select(func.count()).select_from(DataQuery).where(
-            DataQuery.status != QueryStatus.closed)).one()
+        open_queries = session.exec(
+            select(func.count())
+            .select_from(DataQuery)
+            .where(DataQuery.status != QueryStatus.closed)
+        ).one()
         return HomeSummary(
             title="Registry data management",
             counts=[
@@ -83,12 +100,20 @@ def home_summary(*, session: Session, actor: Actor, as_of: date) -> HomeSummary:
             by_product=by_product,
         )
     sites_active = session.exec(select(func.count(func.distinct(Patient.site_id)))).one()
-    title = "Centre leadership overview" if actor.role == Role.leadership else \
-        "Health economics workspace"
+    title = (
+        "Centre leadership overview"
+        if actor.role == Role.leadership
+        else "Health economics workspace"
+    )
     return HomeSummary(
         title=title,
-        counts=[("Patients registered", suppress(n_patients)),
-                ("Patients infused", suppress(n_infused)),
-                ("Sites enrolling", sites_active)],
+        counts=[
+            ("Patients registered", suppress(n_patients)),
+            ("Patients infused", suppress(n_infused)),
+            ("Sites enrolling", sites_active),
+        ],
         by_product=by_product,
     )
+
+
+__all__ = ["HomeSummary", "home_summary"]

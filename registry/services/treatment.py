@@ -49,8 +49,9 @@ def check_episode(session: Session, values: dict[str, Any], checks: Checks) -> N
         if values.get("not_infused_reason") is not None:
             checks.add("not_infused_reason", "an infused episode cannot have a not-infused reason")
     checks.not_future("not_infused_date", values.get("not_infused_date"))
-    checks.not_before("not_infused_date", values.get("not_infused_date"), apheresis,
-                      "the apheresis date")
+    checks.not_before(
+        "not_infused_date", values.get("not_infused_date"), apheresis, "the apheresis date"
+    )
     lot_id = values.get("lot_id")
     if lot_id is not None and infusion is not None:
         lot = get_row(session, ManufacturingLot, lot_id, "manufacturing lot")
@@ -59,8 +60,12 @@ def check_episode(session: Session, values: dict[str, Any], checks: Checks) -> N
     if death is not None:
         for name in ("apheresis_date", "infusion_date"):
             checks.not_after(name, values.get(name), death.death_date, "the patient's death")
-        checks.not_after("not_infused_date", values.get("not_infused_date"), death.death_date,
-                         "the patient's death")
+        checks.not_after(
+            "not_infused_date",
+            values.get("not_infused_date"),
+            death.death_date,
+            "the patient's death",
+        )
 
 
 def record_apheresis(
@@ -81,32 +86,47 @@ def record_apheresis(
     )
     session.add(episode)
     session.flush()
-    record_audit(session, actor, AuditAction.create, "treatmentepisode", episode.id,
-                 after=snapshot(episode))
+    record_audit(
+        session, actor, AuditAction.create, "treatmentepisode", episode.id, after=snapshot(episode)
+    )
     session.commit()
     return TreatmentEpisodeRead.model_validate(episode)
 
 
-def check_lot(session: Session, values: dict[str, Any], checks: Checks,
-              episode: TreatmentEpisode | None, *, exclude_id: int | None = None) -> None:
+def check_lot(
+    session: Session,
+    values: dict[str, Any],
+    checks: Checks,
+    episode: TreatmentEpisode | None,
+    *,
+    exclude_id: int | None = None,
+) -> None:
     """A lot: released after it started, made after apheresis, of the episode's product."""
     checks.not_future("start_date", values["start_date"])
     checks.not_future("release_date", values.get("release_date"))
-    checks.not_before("release_date", values.get("release_date"), values["start_date"],
-                      "the manufacturing start date")
+    checks.not_before(
+        "release_date",
+        values.get("release_date"),
+        values["start_date"],
+        "the manufacturing start date",
+    )
     if values.get("manufacturing_failed") and values.get("release_date") is not None:
         checks.add("release_date", "a failed manufacture has no release date; leave it empty")
     if episode is not None:
-        checks.not_before("start_date", values["start_date"], episode.apheresis_date,
-                          "the apheresis date")
+        checks.not_before(
+            "start_date", values["start_date"], episode.apheresis_date, "the apheresis date"
+        )
         if values["product_id"] != episode.product_id:
             checks.add("product_id", "the lot's product differs from the episode's product")
     same = select(ManufacturingLot.id).where(ManufacturingLot.lot_number == values["lot_number"])
     if exclude_id is not None:
         same = same.where(ManufacturingLot.id != exclude_id)
     if session.exec(same).first() is not None:
-        checks.add("lot_number", f"{values['lot_number']!r} is already recorded; lot numbers "
-                   "are unique (chain of identity)")
+        checks.add(
+            "lot_number",
+            f"{values['lot_number']!r} is already recorded; lot numbers "
+            "are unique (chain of identity)",
+        )
 
 
 def record_lot(
@@ -127,8 +147,14 @@ def record_lot(
     lot = ManufacturingLot.model_validate(values)
     session.add(lot)
     session.flush()
-    record_audit(session, actor, AuditAction.create, "manufacturinglot", lot.id,
-                 after=snapshot(lot) | {"episode_id": episode.id})
+    record_audit(
+        session,
+        actor,
+        AuditAction.create,
+        "manufacturinglot",
+        lot.id,
+        after=snapshot(lot) | {"episode_id": episode.id},
+    )
     apply_update(session, actor, episode, {"lot_id": lot.id})
     session.commit()
     return ManufacturingLotRead.model_validate(lot)
@@ -180,7 +206,12 @@ def record_not_infused(
 
 def _check_still_open(episode: TreatmentEpisode, checks: Checks) -> None:
     if episode.infusion_date is not None:
-        checks.add("episode_id", f"already infused on {fmt(episode.infusion_date)}; "
-                   "correct that record instead")
+        checks.add(
+            "episode_id",
+            f"already infused on {fmt(episode.infusion_date)}; correct that record instead",
+        )
     elif episode.not_infused_reason is not None:
         checks.add("episode_id", "already recorded as not infused; correct that record instead")
+
+
+__all__ = ["record_apheresis", "record_lot", "record_infusion", "record_not_infused"]

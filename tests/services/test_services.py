@@ -1,4 +1,4 @@
-"""Every write service: scope, validation, nothing written on refusal, one audit event on success."""
+"""Every write service: scope, validation, nothing written on refusal, one audit event."""
 
 from __future__ import annotations
 
