@@ -8,20 +8,25 @@ from registry import RegistryError, authenticate
 if current_actor() is not None:
     st.switch_page("pages/home.py")
 
-st.title("CAR-T outcomes registry")
-st.caption("Long-term follow-up of anti-CD19 CAR-T cell therapy: domestic and imported products.")
+_, middle, _ = st.columns([1, 2, 1])
+with middle:
+    st.title("CAR-T outcomes registry")
+    st.caption(
+        "Long-term follow-up of anti-CD19 CAR-T cell therapy: the domestic and the imported "
+        "product, from apheresis to year 15."
+    )
+    with st.form("login", clear_on_submit=False):
+        username = st.text_input("Username", key="login_username", autocomplete="username")
+        password = st.text_input("Password", type="password", key="login_password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button("Log in", type="primary")
 
-with st.form("login", clear_on_submit=False):
-    username = st.text_input("Username", key="login_username")
-    password = st.text_input("Password", type="password", key="login_password")
-    submitted = st.form_submit_button("Log in", type="primary")
-
-if submitted:
-    try:
-        with session_scope() as session:
-            actor = authenticate(session=session, username=username, password=password)
-    except RegistryError as exc:
-        st.error(str(exc))
-    else:
-        log_in(actor)
-        st.rerun()
+    if submitted:
+        try:
+            with session_scope() as session:
+                actor = authenticate(session=session, username=username, password=password)
+        except RegistryError as exc:
+            st.error(str(exc))
+        else:
+            log_in(actor)
+            st.rerun()

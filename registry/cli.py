@@ -88,6 +88,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
         "--server.port", str(args.port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.address", args.address,
+        "--client.toolbarMode", "minimal",
     ]
     print(f"Portal: http://{args.address}:{args.port}", flush=True)
     os.execv(sys.executable, command)

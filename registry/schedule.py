@@ -188,7 +188,7 @@ def list_expected_forms(
         received.add((episode_id, timepoint))
         if is_lost and (episode_id not in lost or assessed < lost[episode_id]):
             lost[episode_id] = assessed
-    deaths: dict[int, date] = dict(session.execute(deaths_q).tuples().all())
+    deaths: dict[int, date] = dict(session.execute(deaths_q).all())
 
     forms: list[ExpectedForm] = []
     for ep_id, pat_id, ep_site, infusion, registry_id, code, site_code in session.execute(
