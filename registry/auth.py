@@ -33,6 +33,7 @@ class Actor:
     username: str
     role: Role
     site_id: int | None = None
+    language: str = "ru"  # the user's portal language (ru default, en)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", Role(self.role))
@@ -177,7 +178,7 @@ def authenticate(
             f"try again in {minutes} min or ask a data manager to unlock it."
         )
     ok = _verify(user.password_hash, password)
-    actor = Actor(user.id, user.username, user.role, user.site_id)
+    actor = Actor(user.id, user.username, user.role, user.site_id, user.language)
     if not ok or not user.active:
         if ok and not user.active:
             raise LoginFailed("This account is deactivated; ask a data manager.")
@@ -212,3 +213,19 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def set_language(*, session: Session, actor: Actor, language: str) -> Actor:
+    """Remember a user's portal language ('ru' or 'en'); returns the updated Actor."""
+    from dataclasses import replace
+
+    from registry.services.common import apply_update
+
+    if language not in ("ru", "en"):
+        raise InvalidInput.one("language", f"{language!r} is not offered; choose ru or en")
+    if actor.user_id is not None:
+        user = session.get(User, actor.user_id)
+        if user is not None:
+            apply_update(session, actor, user, {"language": language})
+            session.commit()
+    return replace(actor, language=language)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
 
 
 class RegistryError(Exception):
@@ -25,13 +27,17 @@ class Conflict(RegistryError):
         self.current = current or {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class FieldError:
     """One bad field: its name, a readable message and, for uploads, the row."""
 
     field: str
     message: str
     row: int | None = None
+    # A catalogue key (registry/i18n.py) and its parameters, so the portal can show the
+    # message in the user's language; `message` is the English text.
+    code: str | None = None
+    params: dict[str, Any] = dataclass_field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         where = f"row {self.row}, " if self.row is not None else ""

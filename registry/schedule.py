@@ -141,6 +141,7 @@ def list_expected_forms(
     site_id: int | None = None,
     statuses: Iterable[FormStatus] | None = None,
     horizon_days: int | None = None,
+    patient_id: int | None = None,
 ) -> list[ExpectedForm]:
     """Every scheduled form of the infused episodes in the actor's scope, with its status.
 
@@ -177,6 +178,8 @@ def list_expected_forms(
         col(FollowUp.lost_to_follow_up),
     )
     deaths_q = select(col(Death.patient_id), col(Death.death_date))
+    if patient_id is not None:
+        episodes_q = episodes_q.where(col(TreatmentEpisode.patient_id) == patient_id)
     if wanted_site is not None:
         episodes_q = episodes_q.where(col(TreatmentEpisode.site_id) == wanted_site)
         received_q = received_q.where(col(FollowUp.site_id) == wanted_site)

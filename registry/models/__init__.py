@@ -33,7 +33,13 @@ from registry.models.product import (
     Product,
     ProductRead,
 )
-from registry.models.query import DataQuery, DataQueryCreate, DataQueryMessage, DataQueryRead
+from registry.models.query import (
+    DataQuery,
+    DataQueryCreate,
+    DataQueryMessage,
+    DataQueryMessageRead,
+    DataQueryRead,
+)
 from registry.models.site import Site, SiteCreate, SiteRead
 from registry.models.user import User, UserCreate, UserRead
 
@@ -47,6 +53,7 @@ __all__ = [
     "DataQuery",
     "DataQueryCreate",
     "DataQueryMessage",
+    "DataQueryMessageRead",
     "DataQueryRead",
     "Death",
     "DeathCreate",

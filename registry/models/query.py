@@ -46,3 +46,14 @@ class DataQueryMessage(SQLModel, table=True):
     author_user_id: int | None = Field(default=None, foreign_key="user.id")
     body: str = Field(min_length=1, max_length=4000)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class DataQueryMessageRead(SQLModel):
+    """One message of a query's thread, with its author's username."""
+
+    id: int
+    query_id: int
+    author_user_id: int | None
+    author: str
+    body: str
+    created_at: datetime

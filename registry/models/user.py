@@ -17,6 +17,7 @@ class UserBase(SQLModel):
     role: Role = Field(sa_type=enum_type(Role))
     site_id: int | None = Field(default=None, foreign_key="site.id")
     active: bool = True
+    language: str = Field(default="ru", schema_extra={"pattern": r"^(ru|en)$"}, max_length=2)
 
 
 class User(TableMixin, UserBase, table=True):

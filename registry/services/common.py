@@ -42,7 +42,10 @@ def field_errors(exc: ValidationError, *, row: int | None = None) -> list[FieldE
         field = ".".join(str(p) for p in err["loc"]) or "record"
         value = err.get("input")
         shown = "" if isinstance(value, dict) else f" (got {value!r})"
-        errors.append(FieldError(field, f"{err['msg']}{shown}", row=row))
+        params = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+        params["value"] = "" if isinstance(value, dict) else repr(value)
+        errors.append(FieldError(field, f"{err['msg']}{shown}", row=row,
+                                 code=f"pydantic.{err['type']}", params=params))
     return errors
 
 
@@ -125,8 +128,8 @@ class Checks:
         self.errors: list[FieldError] = []
         self.row = row
 
-    def add(self, field: str, message: str) -> None:
-        self.errors.append(FieldError(field, message, row=self.row))
+    def add(self, field: str, message: str, code: str | None = None, **params: Any) -> None:
+        self.errors.append(FieldError(field, message, row=self.row, code=code, params=params))
 
     def check(self, ok: bool, field: str, message: str | Callable[[], str]) -> None:
         if not ok:
@@ -134,14 +137,18 @@ class Checks:
 
     def not_after(self, field: str, value: date | None, limit: date | None, what: str) -> None:
         if value is not None and limit is not None and value > limit:
-            self.add(field, f"{fmt(value)} is after {what} ({fmt(limit)})")
+            self.add(field, f"{fmt(value)} is after {what} ({fmt(limit)})", "date.after",
+                     value=fmt(value), limit=fmt(limit), what=what)
 
     def not_before(self, field: str, value: date | None, limit: date | None, what: str) -> None:
         if value is not None and limit is not None and value < limit:
-            self.add(field, f"{fmt(value)} is before {what} ({fmt(limit)})")
+            self.add(field, f"{fmt(value)} is before {what} ({fmt(limit)})", "date.before",
+                     value=fmt(value), limit=fmt(limit), what=what)
 
     def not_future(self, field: str, value: date | None) -> None:
-        self.not_after(field, value, today(), "today")
+        if value is not None and value > today():
+            self.add(field, f"{fmt(value)} is after today ({fmt(today())})", "date.future",
+                     value=fmt(value))
 
     def raise_if_any(self) -> None:
         if self.errors:
