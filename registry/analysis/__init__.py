@@ -1,0 +1,62 @@
+"""Survival and outcome statistics for the registry (DESIGN.md section 6).
+
+Plain numpy arrays (or pandas columns) in; tidy pandas DataFrames or frozen dataclasses out. No
+Streamlit and no database: services build the arrays, pages draw the results. Every estimator
+is checked against R (``survival``, ``cmprsk``, ``binom.test``) by the fixtures in
+``tests/fixtures/`` and the script that made them.
+
+=====================================  ===============================================
+:func:`kaplan_meier`                   Kaplan-Meier curve, Greenwood CI (R ``survfit``)
+:func:`median_survival`                median with CI (R ``print.survfit``)
+:func:`survival_at`                    landmark survival (R ``summary(fit, times=)``)
+:func:`number_at_risk`                 numbers at risk under a curve
+:func:`reverse_km_median_followup`     median follow-up, reverse Kaplan-Meier
+:func:`logrank_test`                   log-rank test, 2+ groups (R ``survdiff``)
+:func:`cox_model`                      Cox model, Efron/Breslow (R ``coxph``)
+:func:`cumulative_incidence`           Aalen-Johansen CIF (``cmprsk::cuminc``)
+:func:`rmst`, :func:`rmst_difference`  restricted mean survival time (R ``rmean``)
+:func:`exact_ci`                       Clopper-Pearson CI (R ``binom.test``)
+=====================================  ===============================================
+
+Bad input raises :class:`registry.errors.InvalidInput` (a ``ValueError``) naming the argument;
+soft problems warn with :class:`StatisticalWarning` or :class:`ConvergenceWarning`.
+"""
+
+from registry.analysis.competing_risks import cumulative_incidence
+from registry.analysis.cox import CoxResult, cox_model
+from registry.analysis.exceptions import ConvergenceError, ConvergenceWarning, StatisticalWarning
+from registry.analysis.proportions import Proportion, exact_ci
+from registry.analysis.rmst import RMSTDifference, RMSTResult, rmst, rmst_difference
+from registry.analysis.survival import (
+    LogRankResult,
+    MedianSurvival,
+    kaplan_meier,
+    logrank_test,
+    median_survival,
+    number_at_risk,
+    reverse_km_median_followup,
+    survival_at,
+)
+
+__all__ = [
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "CoxResult",
+    "LogRankResult",
+    "MedianSurvival",
+    "Proportion",
+    "RMSTDifference",
+    "RMSTResult",
+    "StatisticalWarning",
+    "cox_model",
+    "cumulative_incidence",
+    "exact_ci",
+    "kaplan_meier",
+    "logrank_test",
+    "median_survival",
+    "number_at_risk",
+    "reverse_km_median_followup",
+    "rmst",
+    "rmst_difference",
+    "survival_at",
+]

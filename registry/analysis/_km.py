@@ -1,0 +1,170 @@
+"""Vectorised building blocks shared by the Kaplan-Meier, RMST and competing-risk estimators.
+
+Everything here works on validated numpy arrays (see :mod:`registry.analysis._validation`) and
+runs in O(n log n) with no per-patient Python loop: the times are sorted once, distinct times
+are found by comparing neighbours, and per-time counts come from cumulative sums (or
+``np.searchsorted`` on sorted subsets). Nothing here is public API.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from registry.analysis._validation import (
+    ConfType,
+    as_event,
+    as_time,
+    check_conf_level,
+    check_conf_type,
+    z_value,
+)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class RiskTable:
+    """Counts at each distinct observed time (events and censorings), sorted ascending.
+
+    Attributes
+    ----------
+    time : ndarray of float64, shape (n_times,)
+    n_risk : ndarray of int64, shape (n_times,)
+        Patients with follow-up ``>= time`` (R's ``n.risk``).
+    n_event, n_censor : ndarray of int64, shape (n_times,)
+        Events and censorings exactly at ``time``.
+    """
+
+    time: FloatArray
+    n_risk: IntArray
+    n_event: IntArray
+    n_censor: IntArray
+
+
+def distinct_sorted(sorted_time: FloatArray) -> tuple[FloatArray, IntArray]:
+    """Distinct values of an ascending array and the index where each first occurs."""
+    n = sorted_time.size
+    first = np.empty(n, dtype=np.bool_)
+    first[:1] = True
+    np.not_equal(sorted_time[1:], sorted_time[:-1], out=first[1:])
+    starts = np.flatnonzero(first).astype(np.int64)
+    return sorted_time[starts], starts
+
+
+def count_at(distinct: FloatArray, values: FloatArray) -> IntArray:
+    """How many of ``values`` equal each of the ascending ``distinct`` times."""
+    ordered = np.sort(values)
+    right = np.searchsorted(ordered, distinct, side="right")
+    left = np.searchsorted(ordered, distinct, side="left")
+    return (right - left).astype(np.int64)
+
+
+def risk_table(time: FloatArray, event: NDArray[np.bool_]) -> RiskTable:
+    """Counts at each distinct time, from a single sort.
+
+    Exact equality defines a tie (R's ``timefix`` also merges times that differ by rounding
+    error, which only matters for computed, not recorded, times).
+
+    The times must be validated (finite, >= 0). For such floats the IEEE-754 bit pattern,
+    read as an unsigned integer, orders like the value, and its top (sign) bit is free; so
+    ``bits << 1 | event`` packs time and event into one uint64 key. Sorting the keys sorts the
+    times and lines up the events with them, without an argsort and a gather (about twice as
+    fast at a million patients). ``-0.0`` loses its sign bit and becomes ``0.0``.
+    """
+    n = time.size
+    one = np.uint64(1)
+    key = (np.ascontiguousarray(time).view(np.uint64) << one) | event.astype(np.uint64)
+    key.sort()
+    bits = key >> one
+    first = np.empty(n, dtype=np.bool_)
+    first[:1] = True
+    np.not_equal(bits[1:], bits[:-1], out=first[1:])
+    starts = np.flatnonzero(first).astype(np.int64)
+    n_event = np.add.reduceat((key & one).astype(np.int64), starts)
+    n_total = np.diff(np.append(starts, n))
+    return RiskTable(
+        time=bits[starts].view(np.float64),
+        n_risk=(n - starts).astype(np.int64),
+        n_event=n_event.astype(np.int64),
+        n_censor=(n_total - n_event).astype(np.int64),
+    )
+
+
+def kaplan_meier_arrays(table: RiskTable) -> tuple[FloatArray, FloatArray]:
+    """Product-limit survival and Greenwood variance of log S at each time of ``table``.
+
+    ``var_log`` is R's ``std.err**2`` for ``survfit``: ``sum d / (n (n - d))``; it is ``inf``
+    once everyone at risk has had the event (survival 0), exactly as in R.
+    """
+    n = table.n_risk.astype(np.float64)
+    d = table.n_event.astype(np.float64)
+    surv: FloatArray = np.cumprod(1.0 - d / n, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(d > 0, d / (n * (n - d)), 0.0)
+    return surv, np.cumsum(terms)
+
+
+def survfit_confint(
+    surv: FloatArray, se_log: FloatArray, z: float, conf_type: ConfType
+) -> tuple[FloatArray, FloatArray]:
+    """Pointwise limits exactly as R's ``survival:::survfit_confint`` (``conf.lower="usual"``).
+
+    ``se_log`` is the standard error of log S. Undefined limits are NaN where R gives NA:
+    survival 0 (all types but "plain", where ``0 * inf`` is NaN too) and, for "log-log",
+    survival 1.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if conf_type == "plain":
+            half = z * se_log * surv
+            return np.maximum(surv - half, 0.0), np.minimum(surv + half, 1.0)
+        if conf_type == "log":
+            xx = np.where(surv == 0, np.nan, surv)
+            half = z * se_log
+            return np.exp(np.log(xx) - half), np.minimum(np.exp(np.log(xx) + half), 1.0)
+        xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
+        half = z * se_log / np.log(xx)
+        loglog = np.log(-np.log(xx))
+        lower: FloatArray = np.exp(-np.exp(loglog - half))
+        upper: FloatArray = np.exp(-np.exp(loglog + half))
+        return lower, upper
+
+
+_TOLERANCE = math.sqrt(np.finfo(np.float64).eps)  # R: .Machine$double.eps^0.5, as all.equal()
+
+
+def first_time_at_or_below_half(time: FloatArray, curve: FloatArray) -> float:
+    """R's ``minmin`` from ``survival:::survmean``: the median of a step curve.
+
+    The first time the curve is <= 0.5 (NA entries skipped). When the curve sits at exactly
+    0.5 (within ``sqrt(eps)``) over an interval, the midpoint between the start of that flat
+    stretch and the next time the curve drops below it. NaN if the curve never gets there.
+    """
+    keep = ~np.isnan(curve) & (curve < 0.5 + _TOLERANCE)
+    if not keep.any():
+        return math.nan
+    x = time[keep]
+    y = curve[keep]
+    if abs(y[0] - 0.5) < _TOLERANCE:
+        below = np.flatnonzero(y < y[0])
+        if below.size:
+            return float((x[0] + x[below[0]]) / 2.0)
+    return float(x[0])
+
+
+def fit_curve(
+    time: ArrayLike, event: ArrayLike, conf_level: float, conf_type: str
+) -> tuple[RiskTable, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Validate, then ``(table, survival, var_log, lower, upper)`` as R's ``survfit``."""
+    t = as_time(time)
+    e = as_event(event, t.size)
+    z = z_value(check_conf_level(conf_level))
+    kind = check_conf_type(conf_type)
+    table = risk_table(t, e)
+    surv, var_log = kaplan_meier_arrays(table)
+    lower, upper = survfit_confint(surv, np.sqrt(var_log), z, kind)
+    return table, surv, var_log, lower, upper
