@@ -1,14 +1,12 @@
-"""Home: the role's headline numbers."""
+"""Home for leadership, economists and data managers: the role's headline numbers."""
 
 import streamlit as st
 
-from pages.ui.state import current_actor, session_scope
-from registry import RegistryError, home_summary
-from registry.services.common import today
+from pages.ui.state import require_actor, session_scope
+from pages.ui.text import tr
+from registry import RegistryError, home_summary, today
 
-actor = current_actor()
-assert actor is not None  # the router shows this page only after login
-
+actor = require_actor()
 try:
     with session_scope() as session:
         summary = home_summary(session=session, actor=actor, as_of=today())
@@ -16,15 +14,15 @@ except RegistryError as exc:
     st.error(str(exc))
     st.stop()
 
-st.title(summary.title)
-st.caption(f"Signed in as **{actor.username}** · role: {actor.role.value.replace('_', ' ')}")
+st.title(tr(summary.title) if summary.title.startswith("home.") else summary.title)
+st.caption(tr("home.signed_in", username=actor.username, role=tr(f"role.{actor.role.value}")))
 columns = st.columns(len(summary.counts))
 for column, (label, value) in zip(columns, summary.counts, strict=True):
-    column.metric(label, value)
+    column.metric(tr(label), value)
 if summary.by_product:
-    st.subheader("Treatment episodes by product")
+    st.subheader(tr("home.by_product"))
     st.dataframe(
         [{"Product": p, "Apheresed": a, "Infused": i} for p, a, i in summary.by_product],
-        hide_index=True, use_container_width=False,
+        hide_index=True,
     )
-    st.caption("Counts of 1-4 are shown as <5.")
+    st.caption(tr("home.small_cells"))

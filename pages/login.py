@@ -2,31 +2,33 @@
 
 import streamlit as st
 
+from pages.ui.nav import home_path
 from pages.ui.state import current_actor, log_in, session_scope
+from pages.ui.text import lang, tr
 from registry import RegistryError, authenticate
+from registry.i18n import message_text
 
-if current_actor() is not None:
-    st.switch_page("pages/home.py")
+actor = current_actor()
+if actor is not None:
+    st.switch_page(home_path(actor))
 
 _, middle, _ = st.columns([1, 2, 1])
 with middle:
-    st.title("CAR-T outcomes registry")
-    st.caption(
-        "Long-term follow-up of anti-CD19 CAR-T cell therapy: the domestic and the imported "
-        "product, from apheresis to year 15."
-    )
+    st.title(tr("app.title"))
+    st.caption(tr("app.tagline"))
     with st.form("login", clear_on_submit=False):
-        username = st.text_input("Username", key="login_username", autocomplete="username")
-        password = st.text_input("Password", type="password", key="login_password",
+        username = st.text_input(tr("login.username"), key="login_username",
+                                 autocomplete="username")
+        password = st.text_input(tr("login.password"), type="password", key="login_password",
                                  autocomplete="current-password")
-        submitted = st.form_submit_button("Log in", type="primary")
+        submitted = st.form_submit_button(tr("login.submit"), type="primary")
 
     if submitted:
         try:
             with session_scope() as session:
                 actor = authenticate(session=session, username=username, password=password)
         except RegistryError as exc:
-            st.error(str(exc))
+            st.error(message_text(exc, lang()))
         else:
             log_in(actor)
             st.rerun()

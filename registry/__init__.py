@@ -3,7 +3,15 @@
 No Streamlit here; pages import what they need from this module.
 """
 
-from registry.auth import SYSTEM_ACTOR, Actor, LoginFailed, authenticate, create_user, require
+from registry.auth import (
+    SYSTEM_ACTOR,
+    Actor,
+    LoginFailed,
+    authenticate,
+    create_user,
+    require,
+    set_language,
+)
 from registry.config import Settings, get_settings
 from registry.db import make_engine, migrate, session_scope
 from registry.errors import (
@@ -14,6 +22,7 @@ from registry.errors import (
     PermissionDenied,
     RegistryError,
 )
+from registry.services.common import today
 from registry.services.summary import HomeSummary, home_summary
 
 __all__ = [
@@ -36,4 +45,6 @@ __all__ = [
     "migrate",
     "require",
     "session_scope",
+    "set_language",
+    "today",
 ]

@@ -170,18 +170,20 @@ def authenticate(
     user = session.exec(select(User).where(User.username == username.strip().lower())).first()
     if user is None:
         _verify(_DUMMY_HASH, password)
-        raise LoginFailed("Wrong username or password.")
+        raise LoginFailed("Wrong username or password.", code="login.wrong")
     if user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise LoginFailed(
             f"Account locked after {settings.max_failed_logins} failed logins; "
-            f"try again in {minutes} min or ask a data manager to unlock it."
+            f"try again in {minutes} min or ask a data manager to unlock it.",
+            code="login.locked", failures=settings.max_failed_logins, minutes=minutes,
         )
     ok = _verify(user.password_hash, password)
     actor = Actor(user.id, user.username, user.role, user.site_id, user.language)
     if not ok or not user.active:
         if ok and not user.active:
-            raise LoginFailed("This account is deactivated; ask a data manager.")
+            raise LoginFailed("This account is deactivated; ask a data manager.",
+                              code="login.inactive")
         user.failed_logins += 1
         locked = user.failed_logins >= settings.max_failed_logins
         if locked:
@@ -194,9 +196,11 @@ def authenticate(
         if locked:
             raise LoginFailed(
                 f"Account locked for {settings.lockout_minutes} min after "
-                f"{settings.max_failed_logins} failed logins."
+                f"{settings.max_failed_logins} failed logins.",
+                code="login.locked", failures=settings.max_failed_logins,
+                minutes=settings.lockout_minutes,
             )
-        raise LoginFailed("Wrong username or password.")
+        raise LoginFailed("Wrong username or password.", code="login.wrong")
     user.failed_logins = 0
     user.locked_until = None
     user.last_login = now

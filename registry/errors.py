@@ -8,7 +8,16 @@ from typing import Any
 
 
 class RegistryError(Exception):
-    """Base of every error a user can be shown."""
+    """Base of every error a user can be shown.
+
+    `code` and `params` name the message in the catalogue (registry/i18n.py) so the portal
+    can show it in the user's language; `str(error)` is the English text.
+    """
+
+    def __init__(self, message: str = "", *, code: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class NotFound(RegistryError):
@@ -22,8 +31,9 @@ class PermissionDenied(RegistryError):
 class Conflict(RegistryError):
     """Someone else changed the record in between (optimistic locking), or a unique key clashes."""
 
-    def __init__(self, message: str, *, current: dict[str, object] | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, current: dict[str, object] | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message, code=code)
         self.current = current or {}
 
 

@@ -6,25 +6,54 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages.ui.text import tr
 from registry import Actor
+from registry.models.enums import Role
 
 PAGES = Path(__file__).resolve().parent.parent
 
 
+def _page(file: str, key: str, icon: str, *, default: bool = False,
+          hidden: bool = False) -> st.Page:
+    return st.Page(str(PAGES / file), title=tr(key), icon=icon, url_path=file[:-3],
+                   default=default, visibility="hidden" if hidden else "visible")
+
+
 def login_page(*, visible: bool) -> st.Page:
-    return st.Page(str(PAGES / "login.py"), title="Log in", icon=":material/login:",
-                   url_path="login", visibility="visible" if visible else "hidden")
+    return _page("login.py", "login.submit", ":material/login:", hidden=not visible)
 
 
 def pages_for(actor: Actor | None) -> dict[str, list[st.Page]] | list[st.Page]:
     if actor is None:
         return [login_page(visible=True)]
+    # Hidden but present: the rerun after a successful login, which stays on the login
+    # address, is sent on to the home page by the login page itself.
+    account = [_page("logout.py", "nav.logout", ":material/logout:"), login_page(visible=False)]
+    if actor.role == Role.site_clinician:
+        return {
+            tr("nav.section.registry"): [
+                _page("worklist.py", "nav.worklist", ":material/checklist:", default=True),
+                _page("patients.py", "nav.patients", ":material/groups:"),
+                _page("queries.py", "nav.queries", ":material/help:"),
+                _page("upload.py", "nav.upload", ":material/upload_file:"),
+            ],
+            tr("nav.section.patients"): [
+                _page("patient.py", "nav.patient", ":material/timeline:"),
+                _page("patient_new.py", "nav.register", ":material/person_add:"),
+                _page("treatment.py", "nav.treatment", ":material/vaccines:"),
+                _page("followup.py", "nav.followup", ":material/event_available:"),
+                _page("adverse_event.py", "nav.adverse_event", ":material/warning:"),
+                _page("death.py", "nav.death", ":material/sentiment_sad:"),
+                _page("correct.py", "nav.correct", ":material/edit_note:"),
+            ],
+            tr("nav.section.account"): account,
+        }
     return {
-        "Registry": [st.Page(str(PAGES / "home.py"), title="Home", icon=":material/home:",
-                             url_path="home", default=True)],
-        # Hidden but present: the rerun after a successful login, which stays on the
-        # login address, is sent on to the home page by the login page itself.
-        "Account": [st.Page(str(PAGES / "logout.py"), title="Log out",
-                            icon=":material/logout:", url_path="logout"),
-                    login_page(visible=False)],
+        tr("nav.section.registry"): [
+            _page("home.py", "nav.home", ":material/home:", default=True)],
+        tr("nav.section.account"): account,
     }
+
+
+def home_path(actor: Actor) -> str:
+    return "pages/worklist.py" if actor.role == Role.site_clinician else "pages/home.py"

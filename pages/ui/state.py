@@ -12,6 +12,7 @@ from sqlmodel import Session
 from registry import Actor, get_settings, make_engine, migrate
 
 ACTOR_KEY = "actor"
+PATIENT_KEY = "patient_id"  # the patient the clinician is working on
 
 
 @st.cache_resource(show_spinner=False)
@@ -36,10 +37,28 @@ def current_actor() -> Actor | None:
     return actor if isinstance(actor, Actor) else None
 
 
+def require_actor() -> Actor:
+    actor = current_actor()
+    if actor is None:  # the router shows pages only after login; a stale tab lands here
+        st.stop()
+    assert actor is not None
+    return actor
+
+
 def log_in(actor: Actor) -> None:
     st.session_state[ACTOR_KEY] = actor
+    st.session_state.pop("language", None)
 
 
 def log_out() -> None:
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+
+
+def selected_patient() -> int | None:
+    value = st.session_state.get(PATIENT_KEY)
+    return int(value) if value is not None else None
+
+
+def select_patient(patient_id: int) -> None:
+    st.session_state[PATIENT_KEY] = patient_id

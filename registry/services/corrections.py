@@ -120,7 +120,9 @@ CORRECTABLE: dict[str, _Correctable] = {
 BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "version"})
 
 
-def correct_record(*, session: Session, actor: Actor, data: Correction) -> dict[str, Any]:
+def correct_record(
+    *, session: Session, actor: Actor, data: Correction | dict[str, Any]
+) -> dict[str, Any]:
     """Apply a reasoned correction to one saved clinical record; audited with before/after.
 
     Returns the changed fields with their new values (empty when nothing changed).

@@ -163,7 +163,9 @@ def check_death(
     checks.not_before("death_date", died, latest, f"{what} already recorded")
 
 
-def report_death(*, session: Session, actor: Actor, data: DeathCreate) -> DeathRead:
+def report_death(
+    *, session: Session, actor: Actor, data: DeathCreate | dict[str, Any]
+) -> DeathRead:
     """Record a patient's death (one per patient); later forms are then refused."""
     data = parse(DeathCreate, data)
     patient = load_patient(session, actor, data.patient_id, "patient:write")

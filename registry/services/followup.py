@@ -87,7 +87,9 @@ def load_episode_unscoped(session: Session, episode_id: int) -> Any:
     return get_row(session, TreatmentEpisode, episode_id, "treatment episode")
 
 
-def submit_followup(*, session: Session, actor: Actor, data: FollowUpCreate) -> FollowUpRead:
+def submit_followup(
+    *, session: Session, actor: Actor, data: FollowUpCreate | dict[str, Any]
+) -> FollowUpRead:
     """Submit a follow-up form for an infused episode of the actor's site."""
     data = parse(FollowUpCreate, data)
     episode = load_episode(session, actor, data.episode_id, "patient:write")

@@ -50,7 +50,9 @@ def check_patient(
         )
 
 
-def register_patient(*, session: Session, actor: Actor, data: PatientCreate) -> PatientRead:
+def register_patient(
+    *, session: Session, actor: Actor, data: PatientCreate | dict[str, Any]
+) -> PatientRead:
     """Register a patient at the actor's site and assign a registry id (`R-000123`).
 
     The national insurance number (SNILS) is checked, turned into an HMAC and dropped.

@@ -3,6 +3,8 @@ a data manager. A site sees only the queries on its own records."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from registry.auth import Actor, require, site_scope
@@ -56,14 +58,20 @@ def list_messages(*, session: Session, actor: Actor, query_id: int) -> list[Data
     ).all()
     return [
         DataQueryMessageRead(
-            id=m.id or 0, query_id=m.query_id, author_user_id=m.author_user_id,
-            author=username or "registry", body=m.body, created_at=m.created_at,
+            id=m.id or 0,
+            query_id=m.query_id,
+            author_user_id=m.author_user_id,
+            author=username or "registry",
+            body=m.body,
+            created_at=m.created_at,
         )
         for m, username in rows
     ]
 
 
-def raise_query(*, session: Session, actor: Actor, data: DataQueryCreate) -> DataQueryRead:
+def raise_query(
+    *, session: Session, actor: Actor, data: DataQueryCreate | dict[str, Any]
+) -> DataQueryRead:
     """Raise a query on a field of a record (data managers, and rules as the system)."""
     data = parse(DataQueryCreate, data)
     require(actor, "query:raise")
@@ -75,9 +83,7 @@ def raise_query(*, session: Session, actor: Actor, data: DataQueryCreate) -> Dat
     return DataQueryRead.model_validate(query)
 
 
-def answer_query(
-    *, session: Session, actor: Actor, query_id: int, body: str
-) -> DataQueryRead:
+def answer_query(*, session: Session, actor: Actor, query_id: int, body: str) -> DataQueryRead:
     """Add a message to a query's thread; a site's answer marks the query answered."""
     query = get_row(session, DataQuery, query_id, "data query")
     _visible(actor, query)
@@ -91,8 +97,14 @@ def answer_query(
     message = DataQueryMessage(query_id=query_id, author_user_id=actor.user_id, body=text)
     session.add(message)
     session.flush()
-    record_audit(session, actor, AuditAction.create, "dataquerymessage", message.id,
-                 after={"query_id": query_id, "body": text})
+    record_audit(
+        session,
+        actor,
+        AuditAction.create,
+        "dataquerymessage",
+        message.id,
+        after={"query_id": query_id, "body": text},
+    )
     if site_scope(actor) is not None and query.status == QueryStatus.open:
         apply_update(session, actor, query, {"status": QueryStatus.answered})
     session.commit()

@@ -17,7 +17,10 @@ SMALL_CELL = 5
 
 @dataclass(frozen=True)
 class HomeSummary:
-    """Headline numbers: (label, value) pairs; a value is an int or '<5'."""
+    """Headline numbers: (catalogue key, value) pairs; a value is an int or '<5'.
+
+    `title` is a catalogue key, or for a site clinician the site's code and name.
+    """
 
     title: str
     counts: list[tuple[str, int | str]] = field(default_factory=list)
@@ -60,13 +63,13 @@ def home_summary(*, session: Session, actor: Actor, as_of: date) -> HomeSummary:
             .where(DataQuery.site_id == scope, DataQuery.status != QueryStatus.closed)
         ).one()
         return HomeSummary(
-            title=f"{site.code} · {site.name}" if site else "Your site",
+            title=f"{site.code} · {site.name}" if site else "",
             counts=[
-                ("Patients", n_patients),
-                ("Infused", n_infused),
-                ("Follow-ups overdue", sum(f.status == FormStatus.overdue for f in forms)),
-                ("Follow-ups due now", sum(f.status == FormStatus.due for f in forms)),
-                ("Open data queries", open_queries),
+                ("count.patients", n_patients),
+                ("count.infused", n_infused),
+                ("count.overdue", sum(f.status == FormStatus.overdue for f in forms)),
+                ("count.due", sum(f.status == FormStatus.due for f in forms)),
+                ("count.open_queries", open_queries),
             ],
         )
 
@@ -90,27 +93,27 @@ def home_summary(*, session: Session, actor: Actor, as_of: date) -> HomeSummary:
             .where(DataQuery.status != QueryStatus.closed)
         ).one()
         return HomeSummary(
-            title="Registry data management",
+            title="home.title.data_manager",
             counts=[
-                ("Sites", session.exec(select(func.count()).select_from(Site)).one()),
-                ("Users", session.exec(select(func.count()).select_from(User)).one()),
-                ("Patients", n_patients),
-                ("Open data queries", open_queries),
+                ("count.sites", session.exec(select(func.count()).select_from(Site)).one()),
+                ("count.users", session.exec(select(func.count()).select_from(User)).one()),
+                ("count.patients", n_patients),
+                ("count.open_queries", open_queries),
             ],
             by_product=by_product,
         )
     sites_active = session.exec(select(func.count(func.distinct(Patient.site_id)))).one()
     title = (
-        "Centre leadership overview"
+        "home.title.leadership"
         if actor.role == Role.leadership
-        else "Health economics workspace"
+        else "home.title.economist"
     )
     return HomeSummary(
         title=title,
         counts=[
-            ("Patients registered", suppress(n_patients)),
-            ("Patients infused", suppress(n_infused)),
-            ("Sites enrolling", sites_active),
+            ("count.registered", suppress(n_patients)),
+            ("count.infused", suppress(n_infused)),
+            ("count.sites_enrolling", sites_active),
         ],
         by_product=by_product,
     )

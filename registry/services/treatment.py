@@ -69,7 +69,7 @@ def check_episode(session: Session, values: dict[str, Any], checks: Checks) -> N
 
 
 def record_apheresis(
-    *, session: Session, actor: Actor, data: ApheresisCreate
+    *, session: Session, actor: Actor, data: ApheresisCreate | dict[str, Any]
 ) -> TreatmentEpisodeRead:
     """Open a treatment episode at apheresis (the ITT origin)."""
     data = parse(ApheresisCreate, data)
@@ -130,7 +130,7 @@ def check_lot(
 
 
 def record_lot(
-    *, session: Session, actor: Actor, data: ManufacturingLotCreate
+    *, session: Session, actor: Actor, data: ManufacturingLotCreate | dict[str, Any]
 ) -> ManufacturingLotRead:
     """Record the manufacturing lot made for an episode, with its QC, and link it.
 
@@ -161,7 +161,7 @@ def record_lot(
 
 
 def record_infusion(
-    *, session: Session, actor: Actor, data: InfusionCreate
+    *, session: Session, actor: Actor, data: InfusionCreate | dict[str, Any]
 ) -> TreatmentEpisodeRead:
     """Record day 0: the infusion of the episode's released lot."""
     data = parse(InfusionCreate, data)
@@ -184,7 +184,7 @@ def record_infusion(
 
 
 def record_not_infused(
-    *, session: Session, actor: Actor, data: NotInfusedCreate
+    *, session: Session, actor: Actor, data: NotInfusedCreate | dict[str, Any]
 ) -> TreatmentEpisodeRead:
     """Close an episode whose patient never received the product, with the reason."""
     data = parse(NotInfusedCreate, data)

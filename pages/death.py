@@ -1,0 +1,46 @@
+"""Report a patient's death (one per patient); later forms are then refused."""
+
+import streamlit as st
+
+from pages.ui import forms
+from pages.ui.state import require_actor, selected_patient, session_scope
+from pages.ui.text import dmy, label, tr
+from registry import RegistryError, today
+from registry.models.enums import DeathCause
+from registry.services.events import report_death
+from registry.services.timeline import get_patient_timeline
+
+FORM = "death"
+actor = require_actor()
+st.title(tr("nav.death"))
+patient_id = selected_patient()
+if patient_id is None:
+    st.info(tr("common.choose_patient"))
+    st.stop()
+try:
+    with session_scope() as session:
+        view = get_patient_timeline(session=session, actor=actor, patient_id=patient_id,
+                                    as_of=today())
+except RegistryError as exc:
+    st.error(str(exc))
+    st.stop()
+st.caption(f"{view.patient.registry_id} · {view.patient.site_patient_code}")
+if view.death is not None:
+    st.info(tr("patient.died", date=dmy(view.death.death_date), cause=label(view.death.cause)))
+    st.stop()
+
+forms.show_summary(FORM)
+with st.form(FORM):
+    died = forms.date_input(tr("field.death_date"), "death_date")
+    forms.show_error(FORM, "death_date")
+    forms.show_error(FORM, "patient_id")
+    cause = st.selectbox(tr("field.cause"), list(DeathCause), format_func=label,
+                         key="death_cause")
+    comments = st.text_area(tr("field.comments"), key="death_comments", max_chars=2000)
+    submitted = st.form_submit_button(tr("common.save"), type="primary")
+if submitted:
+    done = forms.run(FORM, lambda s: report_death(session=s, actor=actor, data={
+        "patient_id": patient_id, "death_date": died, "cause": cause,
+        "comments": comments or None}))
+    if done is not None:
+        st.rerun()

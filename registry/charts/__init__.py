@@ -1,0 +1,1 @@
+"""Pure Altair chart builders: DataFrame in, alt.Chart out, no Streamlit."""
