@@ -44,8 +44,15 @@ def field_errors(exc: ValidationError, *, row: int | None = None) -> list[FieldE
         shown = "" if isinstance(value, dict) else f" (got {value!r})"
         params = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
         params["value"] = "" if isinstance(value, dict) else repr(value)
-        errors.append(FieldError(field, f"{err['msg']}{shown}", row=row,
-                                 code=f"pydantic.{err['type']}", params=params))
+        errors.append(
+            FieldError(
+                field,
+                f"{err['msg']}{shown}",
+                row=row,
+                code=f"pydantic.{err['type']}",
+                params=params,
+            )
+        )
     return errors
 
 
@@ -137,18 +144,34 @@ class Checks:
 
     def not_after(self, field: str, value: date | None, limit: date | None, what: str) -> None:
         if value is not None and limit is not None and value > limit:
-            self.add(field, f"{fmt(value)} is after {what} ({fmt(limit)})", "date.after",
-                     value=fmt(value), limit=fmt(limit), what=what)
+            self.add(
+                field,
+                f"{fmt(value)} is after {what} ({fmt(limit)})",
+                "date.after",
+                value=fmt(value),
+                limit=fmt(limit),
+                what=what,
+            )
 
     def not_before(self, field: str, value: date | None, limit: date | None, what: str) -> None:
         if value is not None and limit is not None and value < limit:
-            self.add(field, f"{fmt(value)} is before {what} ({fmt(limit)})", "date.before",
-                     value=fmt(value), limit=fmt(limit), what=what)
+            self.add(
+                field,
+                f"{fmt(value)} is before {what} ({fmt(limit)})",
+                "date.before",
+                value=fmt(value),
+                limit=fmt(limit),
+                what=what,
+            )
 
     def not_future(self, field: str, value: date | None) -> None:
         if value is not None and value > today():
-            self.add(field, f"{fmt(value)} is after today ({fmt(today())})", "date.future",
-                     value=fmt(value))
+            self.add(
+                field,
+                f"{fmt(value)} is after today ({fmt(today())})",
+                "date.future",
+                value=fmt(value),
+            )
 
     def raise_if_any(self) -> None:
         if self.errors:
