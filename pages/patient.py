@@ -17,20 +17,28 @@ if patient_id is None:
     st.stop()
 try:
     with session_scope() as session:
-        view = get_patient_timeline(session=session, actor=actor, patient_id=patient_id,
-                                    as_of=today())
+        view = get_patient_timeline(
+            session=session, actor=actor, patient_id=patient_id, as_of=today()
+        )
 except RegistryError as exc:
     st.error(str(exc))
     st.stop()
 
 p = view.patient
 st.title(f"{p.registry_id} · {p.site_patient_code}")
-st.caption(tr("patient.summary", site=view.site_code, indication=label(p.indication),
-              sex=p.sex.value, birth_year=p.birth_year, diagnosis=dmy(p.diagnosis_date),
-              lines=p.prior_lines))
+st.caption(
+    tr(
+        "patient.summary",
+        site=view.site_code,
+        indication=label(p.indication),
+        sex=p.sex.value,
+        birth_year=p.birth_year,
+        diagnosis=dmy(p.diagnosis_date),
+        lines=p.prior_lines,
+    )
+)
 if view.death is not None:
-    st.error(tr("patient.died", date=dmy(view.death.death_date),
-                cause=label(view.death.cause)))
+    st.error(tr("patient.died", date=dmy(view.death.death_date), cause=label(view.death.cause)))
 
 st.subheader(tr("patient.chain"))
 if not view.episodes:
@@ -50,26 +58,51 @@ for ep in view.episodes:
     st.markdown(f"**#{e.episode_number}** " + "  →  ".join(steps))
 
 if view.events:
-    frame = pd.DataFrame([{"when": ev.when, "kind": ev.kind,
-                           "kind_label": tr(f"event.{ev.kind}"), "label": ev.label}
-                          for ev in view.events])
-    st.altair_chart(patient_timeline_chart(frame, date_title=tr("col.date")),
-                    width="stretch")
-    st.dataframe([{tr("col.date"): dmy(ev.when), tr("col.event"): tr(f"event.{ev.kind}"),
-                   tr("col.details"): ev.label, tr("col.record"): f"{ev.table} #{ev.row_id}"}
-                  for ev in view.events], hide_index=True)
+    frame = pd.DataFrame(
+        [
+            {
+                "when": ev.when,
+                "kind": ev.kind,
+                "kind_label": tr(f"event.{ev.kind}"),
+                "label": ev.label,
+            }
+            for ev in view.events
+        ]
+    )
+    st.altair_chart(patient_timeline_chart(frame, date_title=tr("col.date")), width="stretch")
+    st.dataframe(
+        [
+            {
+                tr("col.date"): dmy(ev.when),
+                tr("col.event"): tr(f"event.{ev.kind}"),
+                tr("col.details"): ev.label,
+                tr("col.record"): f"{tr('table.' + ev.table)} #{ev.row_id}",
+            }
+            for ev in view.events
+        ],
+        hide_index=True,
+    )
 
 st.subheader(tr("patient.next"))
 if not view.next_forms:
     st.caption(tr("worklist.none"))
 for f in view.next_forms:
-    st.markdown(f"- **{f.timepoint.value}** · {dmy(f.window_opens)} – {dmy(f.window_closes)}"
-                f" · {tr('worklist.' + f.status.value)}")
+    st.markdown(
+        f"- **{f.timepoint.value}** · {dmy(f.window_opens)} – {dmy(f.window_closes)}"
+        f" · {tr('form.' + f.status.value)}"
+    )
 
 cols = st.columns(5)
-for column, (key, target) in zip(cols, [
-    ("nav.treatment", "pages/treatment.py"), ("nav.followup", "pages/followup.py"),
-    ("nav.adverse_event", "pages/adverse_event.py"), ("nav.death", "pages/death.py"),
-    ("nav.correct", "pages/correct.py")], strict=True):
+for column, (key, target) in zip(
+    cols,
+    [
+        ("nav.treatment", "pages/treatment.py"),
+        ("nav.followup", "pages/followup.py"),
+        ("nav.adverse_event", "pages/adverse_event.py"),
+        ("nav.death", "pages/death.py"),
+        ("nav.correct", "pages/correct.py"),
+    ],
+    strict=True,
+):
     if column.button(tr(key), key=f"patient_go_{key}", width="stretch"):
         st.switch_page(target)

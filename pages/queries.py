@@ -20,12 +20,28 @@ except RegistryError as exc:
 if not queries:
     st.info(tr("worklist.no_queries"))
     st.stop()
-st.dataframe([{"#": q.id, tr("col.record"): f"{q.table_name} #{q.row_id}",
-               tr("col.field"): q.field, tr("col.status"): tr(f"query.{q.status.value}"),
-               tr("col.message"): q.message} for q in queries], hide_index=True)
-index = st.selectbox(tr("query.pick"), range(len(queries)), key="query_pick",
-                     format_func=lambda i: f"#{queries[i].id} · {queries[i].table_name} "
-                     f"#{queries[i].row_id} · {tr('query.' + queries[i].status.value)}")
+st.dataframe(
+    [
+        {
+            "#": q.id,
+            tr("col.record"): f"{tr('table.' + q.table_name)} #{q.row_id}",
+            tr("col.field"): q.field,
+            tr("col.status"): tr(f"query.{q.status.value}"),
+            tr("col.message"): q.message,
+        }
+        for q in queries
+    ],
+    hide_index=True,
+)
+index = st.selectbox(
+    tr("query.pick"),
+    range(len(queries)),
+    key="query_pick",
+    format_func=lambda i: (
+        f"#{queries[i].id} · {queries[i].table_name} "
+        f"#{queries[i].row_id} · {tr('query.' + queries[i].status.value)}"
+    ),
+)
 query = queries[index]
 with st.container(border=True):
     st.markdown(f"**{tr('query.question')}** {query.message}")
@@ -42,6 +58,10 @@ with st.form(FORM, clear_on_submit=True):
     forms.show_error(FORM, "body")
     forms.show_error(FORM, "status")
     if st.form_submit_button(tr("query.send"), type="primary"):
-        if forms.run(FORM, lambda s: answer_query(session=s, actor=actor, query_id=query.id,
-                                                  body=body)) is not None:
+        if (
+            forms.run(
+                FORM, lambda s: answer_query(session=s, actor=actor, query_id=query.id, body=body)
+            )
+            is not None
+        ):
             st.rerun()

@@ -236,6 +236,18 @@ CATALOGUE: dict[str, dict[Language, str]] = {
               "checked and kept only as a hash, to find the same person at two sites."},
     "register.done": {"ru": "Пациент зарегистрирован: {registry_id}.",
                       "en": "Patient registered: {registry_id}."},
+    "form.upcoming": {"ru": "предстоит", "en": "upcoming"},
+    "form.due": {"ru": "ожидается сейчас", "en": "due now"},
+    "form.overdue": {"ru": "просрочена", "en": "overdue"},
+    "form.missed": {"ru": "пропущена", "en": "missed"},
+    "form.received": {"ru": "получена", "en": "received"},
+    "table.patient": {"ru": "пациент", "en": "patient"},
+    "table.treatmentepisode": {"ru": "эпизод лечения", "en": "treatment episode"},
+    "table.manufacturinglot": {"ru": "серия", "en": "lot"},
+    "table.followup": {"ru": "форма наблюдения", "en": "follow-up"},
+    "table.adverseevent": {"ru": "нежелательное явление", "en": "adverse event"},
+    "table.death": {"ru": "смерть", "en": "death"},
+    "worklist.days_overdue": {"ru": "Дней просрочки", "en": "Days overdue"},
     # --- fields and codes
     "field.site_patient_code": {"ru": "Код пациента в центре", "en": "Site patient code"},
     "field.national_insurance_number": {

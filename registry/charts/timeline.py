@@ -23,8 +23,9 @@ def patient_timeline_chart(events: pd.DataFrame, *, kind_title: str = "",
     labels = frame.drop_duplicates("kind").set_index("kind")["kind_label"].to_dict()
     sort = [labels[k] for k in order]
     base = alt.Chart(frame).encode(
-        x=alt.X("when:T", title=date_title, axis=alt.Axis(format="%d.%m.%Y", labelAngle=0)),
-        y=alt.Y("kind_label:N", title=kind_title, sort=sort),
+        x=alt.X("when:T", title=date_title, scale=alt.Scale(padding=60),
+                axis=alt.Axis(format="%d.%m.%Y", labelAngle=0)),
+        y=alt.Y("kind_label:N", title=kind_title, sort=sort, axis=alt.Axis(labelLimit=220)),
         color=alt.Color("kind:N", legend=None, scale=alt.Scale(domain=KIND_ORDER)),
         tooltip=[alt.Tooltip("when:T", format="%d.%m.%Y"), "kind_label:N", "label:N"],
     )
