@@ -9,6 +9,8 @@ from registry import RegistryError, today
 from registry.models.enums import Bridging, Lymphodepletion, NotInfusedReason, QcResult
 from registry.services.timeline import get_patient_timeline, list_products
 from registry.services.treatment import (
+    attach_lot,
+    list_unlinked_lots,
     record_apheresis,
     record_infusion,
     record_lot,
@@ -64,6 +66,22 @@ st.markdown(tr("treatment.open_episode", n=episode.episode_number,
                product=open_episode.product_code, date=dmy(episode.apheresis_date)))
 
 if open_episode.lot is None:
+    with session_scope() as session:
+        unlinked = list_unlinked_lots(session=session, actor=actor,
+                                      product_id=episode.product_id)
+    if unlinked:
+        FORM = "lot_link"
+        st.subheader(tr("treatment.existing_lot"))
+        forms.show_summary(FORM)
+        with st.form(FORM):
+            lot = st.selectbox(tr("field.lot_number"), unlinked, key="lot_existing",
+                               format_func=lambda x: f"{x.lot_number} · {dmy(x.start_date)}")
+            forms.show_error(FORM, "lot_id")
+            if st.form_submit_button(tr("treatment.link_lot")):
+                done = forms.run(FORM, lambda s: attach_lot(session=s, actor=actor, data={
+                    "episode_id": episode.id, "lot_id": lot.id}))
+                if done is not None:
+                    saved(tr("treatment.lot_saved", lot=lot.lot_number))
     FORM = "lot"
     st.subheader(tr("treatment.lot"))
     forms.show_summary(FORM)

@@ -20,6 +20,7 @@ from registry.models.economics import (
 from registry.models.episode import (
     ApheresisCreate,
     InfusionCreate,
+    LotLink,
     NotInfusedCreate,
     TreatmentEpisode,
     TreatmentEpisodeRead,
@@ -62,6 +63,7 @@ __all__ = [
     "FollowUpCreate",
     "FollowUpRead",
     "InfusionCreate",
+    "LotLink",
     "ManufacturingLot",
     "ManufacturingLotCreate",
     "ManufacturingLotRead",

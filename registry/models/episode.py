@@ -54,6 +54,13 @@ class InfusionCreate(SQLModel):
     dose_per_kg: float | None = Field(default=None, gt=0)
 
 
+class LotLink(SQLModel):
+    """Link an already recorded manufacturing lot to an episode."""
+
+    episode_id: int
+    lot_id: int
+
+
 class NotInfusedCreate(SQLModel):
     """An apheresed patient who never received the product, and why."""
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
-from registry.auth import Actor
+from registry.auth import Actor, require
 from registry.models import (
     ApheresisCreate,
     InfusionCreate,
+    LotLink,
     ManufacturingLot,
     ManufacturingLotCreate,
     ManufacturingLotRead,
@@ -160,6 +161,44 @@ def record_lot(
     return ManufacturingLotRead.model_validate(lot)
 
 
+def list_unlinked_lots(
+    *, session: Session, actor: Actor, product_id: int
+) -> list[ManufacturingLotRead]:
+    """Lots of a product that no episode points to yet (to pick instead of re-entering)."""
+    require(actor, "lot:write")
+    linked = select(TreatmentEpisode.lot_id).where(col(TreatmentEpisode.lot_id).is_not(None))
+    lots = session.exec(
+        select(ManufacturingLot)
+        .where(ManufacturingLot.product_id == product_id, col(ManufacturingLot.id).not_in(linked))
+        .order_by(col(ManufacturingLot.id).desc())
+    )
+    return [ManufacturingLotRead.model_validate(lot) for lot in lots]
+
+
+def attach_lot(
+    *, session: Session, actor: Actor, data: LotLink | dict[str, Any]
+) -> TreatmentEpisodeRead:
+    """Link an already recorded lot (with its QC) to an episode; audited as an update."""
+    data = parse(LotLink, data)
+    episode = load_episode(session, actor, data.episode_id, "patient:write")
+    lot = get_row(session, ManufacturingLot, data.lot_id, "manufacturing lot")
+    checks = Checks()
+    if episode.lot_id is not None:
+        checks.add("episode_id", "this episode already has a lot; correct that record instead")
+    owner = session.exec(
+        select(TreatmentEpisode.id).where(TreatmentEpisode.lot_id == lot.id)
+    ).first()
+    if owner is not None:
+        checks.add("lot_id", f"lot {lot.lot_number} already belongs to another episode")
+    if lot.product_id != episode.product_id:
+        checks.add("lot_id", "the lot's product differs from the episode's product")
+    checks.not_before("lot_id", lot.start_date, episode.apheresis_date, "the apheresis date")
+    checks.raise_if_any()
+    apply_update(session, actor, episode, {"lot_id": lot.id})
+    session.commit()
+    return TreatmentEpisodeRead.model_validate(episode)
+
+
 def record_infusion(
     *, session: Session, actor: Actor, data: InfusionCreate | dict[str, Any]
 ) -> TreatmentEpisodeRead:
@@ -214,4 +253,11 @@ def _check_still_open(episode: TreatmentEpisode, checks: Checks) -> None:
         checks.add("episode_id", "already recorded as not infused; correct that record instead")
 
 
-__all__ = ["record_apheresis", "record_lot", "record_infusion", "record_not_infused"]
+__all__ = [
+    "attach_lot",
+    "list_unlinked_lots",
+    "record_apheresis",
+    "record_lot",
+    "record_infusion",
+    "record_not_infused",
+]

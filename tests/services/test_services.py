@@ -446,3 +446,31 @@ def test_audit_rows_commit_with_their_change(engine: Any, session: Session, prod
             "SELECT count(*) FROM auditevent WHERE table_name = 'patient'")).scalar()
         rows = conn.execute(text("SELECT count(*) FROM patient")).scalar()
     assert audited == rows == 1
+
+
+def test_existing_lot_can_be_picked_once(session: Session, products: Any,
+                                         clinician_a: Actor, data_manager: Actor) -> None:
+    from registry.models import ManufacturingLot as Lot
+    from registry.services.common import apply_update
+
+    p1 = f.make_patient(session, clinician_a)
+    e1 = f.make_episode(session, clinician_a, p1, products[0].id)
+    lot = treatment.record_lot(session=session, actor=clinician_a, data=f.lot_data(e1))
+    # the lot is unlinked from its first episode (a correction), so it can be picked
+    row = session.get(TreatmentEpisode, e1.id)
+    assert row is not None
+    apply_update(session, data_manager, row, {"lot_id": None}, reason="wrong episode")
+    session.commit()
+    assert [x.id for x in treatment.list_unlinked_lots(
+        session=session, actor=clinician_a, product_id=products[0].id)] == [lot.id]
+    e2 = f.make_episode(session, clinician_a, f.make_patient(session, clinician_a),
+                        products[0].id)
+    linked = treatment.attach_lot(session=session, actor=clinician_a,
+                                  data={"episode_id": e2.id, "lot_id": lot.id})
+    assert linked.lot_id == lot.id
+    e3 = f.make_episode(session, clinician_a, f.make_patient(session, clinician_a),
+                        products[0].id)
+    with pytest.raises(InvalidInput, match="another episode"):
+        treatment.attach_lot(session=session, actor=clinician_a,
+                             data={"episode_id": e3.id, "lot_id": lot.id})
+    assert session.get(Lot, lot.id) is not None
