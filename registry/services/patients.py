@@ -16,6 +16,12 @@ from registry.models.enums import AuditAction
 from registry.services.audit import record_audit, snapshot
 from registry.services.common import Checks, load_patient, parse
 
+# In an upload nothing is written when any row is wrong, so no data query is raised there.
+DUPLICATE_ELSEWHERE_UPLOAD = (
+    "This national insurance number is already registered in the registry by another site; "
+    "the row cannot be registered here. Ask a data manager to check it (a transfer between "
+    "sites is done by them)."
+)
 DUPLICATE_ELSEWHERE = (
     "This national insurance number is already registered in the registry by another site. "
     "The patient was not registered; a data manager has been notified and will contact you."
