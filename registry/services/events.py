@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session
@@ -78,23 +79,28 @@ def _opt_float(value: Any) -> float | None:
     return None if value is None or value == "" else float(value)
 
 
-def check_adverse_event(session: Session, values: dict[str, Any], checks: Checks) -> None:
-    """Dates and grade of an AE (shared by report and correct); fills computed_grade/grade."""
-    episode = get_row(session, TreatmentEpisode, values["episode_id"], "treatment episode")
+def check_adverse_event_values(
+    values: dict[str, Any],
+    checks: Checks,
+    *,
+    infusion_date: date | None,
+    death_date: date | None,
+) -> None:
+    """Dates and grade of an AE given its episode's infusion date and the patient's death
+    date (shared by the form and the upload). Fills ``computed_grade`` and ``grade``."""
     onset = values["onset_date"]
-    if episode.infusion_date is None:
+    if infusion_date is None:
         checks.add("episode_id", "adverse events are reported after the infusion; record it first")
     else:
-        checks.not_before("onset_date", onset, episode.infusion_date, "the infusion")
+        checks.not_before("onset_date", onset, infusion_date, "the infusion")
     checks.not_future("onset_date", onset)
     checks.not_before("resolution_date", values.get("resolution_date"), onset, "the onset")
-    death = death_of(session, episode.patient_id)
-    if death is not None:
-        checks.not_after("onset_date", onset, death.death_date, "the patient's death")
+    if death_date is not None:
+        checks.not_after("onset_date", onset, death_date, "the patient's death")
         checks.not_after(
             "resolution_date",
             values.get("resolution_date"),
-            death.death_date,
+            death_date,
             "the patient's death",
         )
     kind = values["event_type"]
@@ -123,6 +129,18 @@ def check_adverse_event(session: Session, values: dict[str, Any], checks: Checks
         checks.add("grade", "give a grade, or the signs for the ASTCT calculator")
     elif signs and not graded_by_calculator:
         checks.add("signs", f"signs are only graded for CRS/ICANS on {GradingScale.astct_2019}")
+
+
+def check_adverse_event(session: Session, values: dict[str, Any], checks: Checks) -> None:
+    """Dates and grade of an AE (shared by report and correct); fills computed_grade/grade."""
+    episode = get_row(session, TreatmentEpisode, values["episode_id"], "treatment episode")
+    death = death_of(session, episode.patient_id)
+    check_adverse_event_values(
+        values,
+        checks,
+        infusion_date=episode.infusion_date,
+        death_date=death.death_date if death else None,
+    )
 
 
 def report_adverse_event(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
 
 from registry.auth import Actor
-from registry.models import FollowUp, FollowUpCreate, FollowUpRead, Patient
+from registry.models import FollowUp, FollowUpCreate, FollowUpRead, Patient, TreatmentEpisode
 from registry.models.enums import (
     CRITERIA_BY_INDICATION,
     RESPONSES_BY_CRITERIA,
     AuditAction,
+    Indication,
     NewTherapy,
     Timepoint,
     VitalStatus,
@@ -20,28 +22,32 @@ from registry.services.audit import record_audit, snapshot
 from registry.services.common import Checks, death_of, fmt, get_row, load_episode, parse
 
 
-def check_followup(
-    session: Session, values: dict[str, Any], checks: Checks, *, exclude_id: int | None = None
+def check_followup_values(
+    values: dict[str, Any],
+    checks: Checks,
+    *,
+    infusion_date: date | None,
+    indication: Indication,
+    death_date: date | None,
 ) -> None:
-    """Rules of a follow-up form beyond field types (shared by submit and correct)."""
-    episode = load_episode_unscoped(session, values["episode_id"])
-    patient = get_row(session, Patient, episode.patient_id, "patient")
+    """The rules of a follow-up form given its episode's infusion date, the patient's
+    indication and death date (shared by the form and the upload, which loads those
+    set-based). Fills ``response_criteria`` from the indication when not given."""
     assessed = values["assessment_date"]
-    if episode.infusion_date is None:
+    if infusion_date is None:
         checks.add("episode_id", "follow-up forms start after the infusion; record it first")
     else:
-        checks.not_before("assessment_date", assessed, episode.infusion_date, "the infusion")
+        checks.not_before("assessment_date", assessed, infusion_date, "the infusion")
         for name in ("relapse_date", "new_therapy_date"):
-            checks.not_before(name, values.get(name), episode.infusion_date, "the infusion")
+            checks.not_before(name, values.get(name), infusion_date, "the infusion")
     checks.not_future("assessment_date", assessed)
     for name in ("relapse_date", "new_therapy_date"):
         checks.not_after(name, values.get(name), assessed, "the assessment date")
-    death = death_of(session, patient.id) if patient.id is not None else None
-    if death is not None:
-        checks.not_after("assessment_date", assessed, death.death_date, "the patient's death")
+    if death_date is not None:
+        checks.not_after("assessment_date", assessed, death_date, "the patient's death")
     elif values.get("vital_status") == VitalStatus.dead:
         checks.add("vital_status", "report the death on the death form first")
-    criteria = values.get("response_criteria") or CRITERIA_BY_INDICATION[patient.indication]
+    criteria = values.get("response_criteria") or CRITERIA_BY_INDICATION[indication]
     if values.get("response_criteria") is None:
         values["response_criteria"] = criteria
     response = values.get("response")
@@ -51,7 +57,7 @@ def check_followup(
             "response",
             f"{response.value!r} is not a {criteria.value} response; choose one of {allowed}",
         )
-    if values.get("mrd_negative") is not None and patient.indication.value != "B-ALL":
+    if values.get("mrd_negative") is not None and indication.value != "B-ALL":
         checks.add("mrd_negative", "MRD is recorded for B-ALL only")
     hospital, icu = values.get("hospital_days"), values.get("icu_days")
     if hospital is not None and icu is not None and icu > hospital:
@@ -66,6 +72,22 @@ def check_followup(
             "new_therapy_date",
             "give the date the new therapy started",
         )
+
+
+def check_followup(
+    session: Session, values: dict[str, Any], checks: Checks, *, exclude_id: int | None = None
+) -> None:
+    """Rules of a follow-up form beyond field types (shared by submit and correct)."""
+    episode = get_row(session, TreatmentEpisode, values["episode_id"], "treatment episode")
+    patient = get_row(session, Patient, episode.patient_id, "patient")
+    death = death_of(session, patient.id) if patient.id is not None else None
+    check_followup_values(
+        values,
+        checks,
+        infusion_date=episode.infusion_date,
+        indication=patient.indication,
+        death_date=death.death_date if death else None,
+    )
     if values["timepoint"] != Timepoint.unscheduled:
         same = select(FollowUp).where(
             FollowUp.episode_id == episode.id, FollowUp.timepoint == values["timepoint"]
@@ -79,12 +101,6 @@ def check_followup(
                 f"the {values['timepoint'].value} form was already received "
                 f"({fmt(other.assessment_date)}); correct it instead",
             )
-
-
-def load_episode_unscoped(session: Session, episode_id: int) -> Any:
-    from registry.models import TreatmentEpisode
-
-    return get_row(session, TreatmentEpisode, episode_id, "treatment episode")
 
 
 def submit_followup(

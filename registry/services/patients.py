@@ -28,10 +28,9 @@ DUPLICATE_ELSEWHERE = (
 )
 
 
-def check_patient(
-    session: Session, values: dict[str, Any], checks: Checks, *, exclude_id: int | None = None
-) -> None:
-    """Rules on a patient's values beyond field types (shared by register and correct)."""
+def check_patient_values(values: dict[str, Any], checks: Checks) -> None:
+    """Rules on a patient's values alone (dates, birth year): shared by the form and
+    the upload."""
     diagnosis, consent = values["diagnosis_date"], values["consent_date"]
     checks.not_future("diagnosis_date", diagnosis)
     checks.not_future("consent_date", consent)
@@ -41,6 +40,13 @@ def check_patient(
             "birth_year",
             f"{values['birth_year']} is after the diagnosis year {diagnosis.year}",
         )
+
+
+def check_patient(
+    session: Session, values: dict[str, Any], checks: Checks, *, exclude_id: int | None = None
+) -> None:
+    """Rules on a patient's values beyond field types (shared by register and correct)."""
+    check_patient_values(values, checks)
     same_code = select(Patient.registry_id).where(
         Patient.site_id == values["site_id"],
         Patient.site_patient_code == values["site_patient_code"],

@@ -15,10 +15,10 @@ How a file is checked
    form uses (`PatientCreate`, `FollowUpCreate`, `AdverseEventCreate`).
 3. What the rules need from the database (the site's patients, episodes, deaths, existing
    records with the same natural key, identity hashes) is loaded set-based in a few queries,
-   and each row goes through the services' rules: `check_patient_values`,
-   `check_followup_values` and `check_adverse_event_values` below are the database-free halves
-   of `patients.check_patient`, `followup.check_followup` and `events.check_adverse_event`
-   (faithful copies; `tests/services/test_uploads.py` checks that they give the same errors).
+   and each row goes through the services' own rules: `check_patient_values`,
+   `check_followup_values` and `check_adverse_event_values`, the database-free halves of
+   `patients.check_patient`, `followup.check_followup` and `events.check_adverse_event`, so
+   an upload accepts and refuses exactly what the forms do.
 4. Natural keys: the site patient code; episode + timepoint (+ assessment date for unscheduled
    visits); episode + event type + onset date. A row whose key is already saved with the same
    values is skipped (uploading a file twice adds nothing); with different values it is an
@@ -61,22 +61,18 @@ from registry.models import (
 from registry.models.adverse_event import AdverseEventBase
 from registry.models.base import utcnow
 from registry.models.enums import (
-    CRITERIA_BY_INDICATION,
-    RESPONSES_BY_CRITERIA,
     AdverseEventType,
     AuditAction,
-    GradingScale,
     Indication,
-    NewTherapy,
     Timepoint,
-    VitalStatus,
 )
 from registry.models.followup import FollowUpBase
 from registry.models.patient import PatientBase
 from registry.services.audit import BOOKKEEPING, PRIVATE_COLUMNS, jsonable
 from registry.services.common import Checks, field_errors, fmt
-from registry.services.events import compute_grade
-from registry.services.patients import DUPLICATE_ELSEWHERE_UPLOAD
+from registry.services.events import check_adverse_event_values
+from registry.services.followup import check_followup_values
+from registry.services.patients import DUPLICATE_ELSEWHERE_UPLOAD, check_patient_values
 from registry.services.upload_templates import (
     NOT_GIVEN,
     SIGN_COLUMNS,
@@ -169,142 +165,6 @@ class _Row:
     errors: list[FieldError]
     cells: dict[str, Any]  # converted cells by column name (bad cells left out)
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-# ---- the services' rules, without their database look-ups --------------------------------------
-
-
-def check_patient_values(values: dict[str, Any], checks: Checks) -> None:
-    """The value rules of `registry.services.patients.check_patient`.
-
-    A faithful copy of its database-free part (dates, birth year); the same-code look-up is
-    the upload's natural key instead. Keep the two in step.
-    """
-    diagnosis, consent = values["diagnosis_date"], values["consent_date"]
-    checks.not_future("diagnosis_date", diagnosis)
-    checks.not_future("consent_date", consent)
-    checks.not_before("consent_date", consent, diagnosis, "the diagnosis date")
-    if diagnosis is not None and values["birth_year"] > diagnosis.year:
-        checks.add(
-            "birth_year",
-            f"{values['birth_year']} is after the diagnosis year {diagnosis.year}",
-        )
-
-
-def check_followup_values(
-    values: dict[str, Any],
-    checks: Checks,
-    *,
-    infusion_date: date | None,
-    indication: Indication,
-    death_date: date | None,
-) -> None:
-    """The rules of `registry.services.followup.check_followup`, given what it loads.
-
-    A faithful copy with the episode's infusion date, the patient's indication and death date
-    passed in (the upload loads them set-based); the "form already received" look-up is the
-    upload's natural key instead. Fills ``response_criteria`` as the original does.
-    """
-    assessed = values["assessment_date"]
-    if infusion_date is None:
-        checks.add("episode_id", "follow-up forms start after the infusion; record it first")
-    else:
-        checks.not_before("assessment_date", assessed, infusion_date, "the infusion")
-        for name in ("relapse_date", "new_therapy_date"):
-            checks.not_before(name, values.get(name), infusion_date, "the infusion")
-    checks.not_future("assessment_date", assessed)
-    for name in ("relapse_date", "new_therapy_date"):
-        checks.not_after(name, values.get(name), assessed, "the assessment date")
-    if death_date is not None:
-        checks.not_after("assessment_date", assessed, death_date, "the patient's death")
-    elif values.get("vital_status") == VitalStatus.dead:
-        checks.add("vital_status", "report the death on the death form first")
-    criteria = values.get("response_criteria") or CRITERIA_BY_INDICATION[indication]
-    if values.get("response_criteria") is None:
-        values["response_criteria"] = criteria
-    response = values.get("response")
-    if response is not None and response not in RESPONSES_BY_CRITERIA[criteria]:
-        allowed = ", ".join(r.value for r in RESPONSES_BY_CRITERIA[criteria])
-        checks.add(
-            "response",
-            f"{response.value!r} is not a {criteria.value} response; choose one of {allowed}",
-        )
-    if values.get("mrd_negative") is not None and indication.value != "B-ALL":
-        checks.add("mrd_negative", "MRD is recorded for B-ALL only")
-    hospital, icu = values.get("hospital_days"), values.get("icu_days")
-    if hospital is not None and icu is not None and icu > hospital:
-        checks.add("icu_days", f"{icu} ICU days exceed {hospital} hospital days")
-    if values.get("relapse_or_progression") and values.get("relapse_date") is None:
-        checks.add("relapse_date", "give the date of relapse or progression")
-    if not values.get("relapse_or_progression") and values.get("relapse_date") is not None:
-        checks.add("relapse_or_progression", "a relapse date is given: tick relapse/progression")
-    if values.get("new_therapy", NewTherapy.none) != NewTherapy.none:
-        checks.check(
-            values.get("new_therapy_date") is not None,
-            "new_therapy_date",
-            "give the date the new therapy started",
-        )
-
-
-def check_adverse_event_values(
-    values: dict[str, Any],
-    checks: Checks,
-    *,
-    infusion_date: date | None,
-    death_date: date | None,
-) -> None:
-    """The rules of `registry.services.events.check_adverse_event`, given what it loads.
-
-    A faithful copy with the episode's infusion date and the patient's death date passed in.
-    Fills ``computed_grade`` and ``grade`` as the original does, with the same calculator
-    (`events.compute_grade`).
-    """
-    onset = values["onset_date"]
-    if infusion_date is None:
-        checks.add("episode_id", "adverse events are reported after the infusion; record it first")
-    else:
-        checks.not_before("onset_date", onset, infusion_date, "the infusion")
-    checks.not_future("onset_date", onset)
-    checks.not_before("resolution_date", values.get("resolution_date"), onset, "the onset")
-    if death_date is not None:
-        checks.not_after("onset_date", onset, death_date, "the patient's death")
-        checks.not_after(
-            "resolution_date",
-            values.get("resolution_date"),
-            death_date,
-            "the patient's death",
-        )
-    kind = values["event_type"]
-    graded_by_calculator = (
-        kind in (AdverseEventType.crs, AdverseEventType.icans)
-        and values["grading_scale"] == GradingScale.astct_2019
-    )
-    signs = values.get("signs")
-    values["computed_grade"] = None
-    if graded_by_calculator and signs:
-        try:
-            computed = compute_grade(kind, signs)
-        except (ValueError, TypeError) as exc:
-            checks.add("signs", str(exc))
-            return
-        values["computed_grade"] = computed
-        if values.get("grade") is None:
-            values["grade"] = computed
-        elif values["grade"] != computed and not _has_text(values.get("grade_override_reason")):
-            checks.add(
-                "grade_override_reason",
-                f"the signs give ASTCT grade {computed}, you entered {values['grade']}: "
-                "give a reason for the override, or keep the computed grade",
-            )
-    elif values.get("grade") is None:
-        checks.add("grade", "give a grade, or the signs for the ASTCT calculator")
-    elif signs and not graded_by_calculator:
-        checks.add("signs", f"signs are only graded for CRS/ICANS on {GradingScale.astct_2019}")
-
-
-def _has_text(value: str | None) -> bool:
-    # Copy of registry.services.events._has_text.
-    return bool(value and value.strip())
 
 
 # ---- the services ----------------------------------------------------------------------------
