@@ -1,4 +1,4 @@
-"""`python -m registry ...`: serve, seed, migrate, create-user.
+"""`python -m registry ...`: serve, prepare, seed, migrate, create-user, bench.
 
 Every command reads REGISTRY_DATABASE_URL (default: SQLite under var/).
 """
@@ -122,6 +122,13 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """The benchmarks measured so far (bulk upload); more join as they are written."""
+    from registry.bench import upload_bench
+
+    return upload_bench.main(["--rows", str(args.rows), "--backend", args.backend])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -144,5 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--site", help="site code, for site clinicians")
     p.add_argument("--password", help="else REGISTRY_NEW_PASSWORD or a prompt")
     p.set_defaults(func=cmd_create_user)
+    p = sub.add_parser("bench", help="run the benchmarks (bulk upload: preview + commit)")
+    p.add_argument("--rows", type=int, default=10_000)
+    p.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    p.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
     return int(args.func(args))
