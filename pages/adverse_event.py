@@ -32,7 +32,7 @@ try:
         view = get_patient_timeline(session=session, actor=actor, patient_id=patient_id,
                                     as_of=today())
 except RegistryError as exc:
-    st.error(str(exc))
+    forms.show_refusal(exc)
     st.stop()
 if "ae_saved" in st.session_state:
     st.success(st.session_state.pop("ae_saved"))

@@ -25,7 +25,7 @@ try:
         view = get_patient_timeline(session=session, actor=actor, patient_id=patient_id,
                                     as_of=today())
 except RegistryError as exc:
-    st.error(str(exc))
+    forms.show_refusal(exc)
     st.stop()
 if "correct_saved" in st.session_state:
     st.success(st.session_state.pop("correct_saved"))
@@ -44,7 +44,7 @@ try:
     with session_scope() as session:
         record = get_record(session=session, actor=actor, table=table, row_id=row_id)
 except RegistryError as exc:
-    st.error(str(exc))
+    forms.show_refusal(exc)
     st.stop()
 opened = st.session_state.get(OPENED)
 if not opened or opened[:2] != (table, row_id):

@@ -22,14 +22,17 @@ try:
         view = get_patient_timeline(session=session, actor=actor, patient_id=patient_id,
                                     as_of=today())
 except RegistryError as exc:
-    st.error(str(exc))
+    forms.show_refusal(exc)
     st.stop()
 st.caption(f"{view.patient.registry_id} · {view.patient.site_patient_code}")
+forms.show_summary(FORM)  # also when the death form is gone: say why a submit was refused
 if view.death is not None:
+    # A submit from a tab opened before the death was recorded elsewhere lands here.
+    if any(str(k).startswith(f"FormSubmitter:{FORM}-") and v for k, v in st.session_state.items()):
+        st.error(tr("death.already"))
     st.info(tr("patient.died", date=dmy(view.death.death_date), cause=label(view.death.cause)))
     st.stop()
 
-forms.show_summary(FORM)
 with st.form(FORM):
     died = forms.date_input(tr("field.death_date"), "death_date")
     forms.show_error(FORM, "death_date")

@@ -31,7 +31,7 @@ try:
         view = get_patient_timeline(session=session, actor=actor, patient_id=patient_id,
                                     as_of=today())
 except RegistryError as exc:
-    st.error(str(exc))
+    forms.show_refusal(exc)
     st.stop()
 if "followup_saved" in st.session_state:
     st.success(st.session_state.pop("followup_saved"))

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pages.ui import forms
 from pages.ui.state import require_actor, session_scope
 from pages.ui.text import tr
 from registry import RegistryError, home_summary, today
@@ -11,7 +12,7 @@ try:
     with session_scope() as session:
         summary = home_summary(session=session, actor=actor, as_of=today())
 except RegistryError as exc:
-    st.error(str(exc))
+    forms.show_refusal(exc)
     st.stop()
 
 st.title(tr(summary.title) if summary.title.startswith("home.") else summary.title)

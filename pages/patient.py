@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from pages.ui import forms
 from pages.ui.state import require_actor, selected_patient, session_scope
 from pages.ui.text import dmy, label, tr
 from registry import RegistryError, today
@@ -21,7 +22,7 @@ try:
             session=session, actor=actor, patient_id=patient_id, as_of=today()
         )
 except RegistryError as exc:
-    st.error(str(exc))
+    forms.show_refusal(exc)
     st.stop()
 
 p = view.patient
@@ -31,7 +32,7 @@ st.caption(
         "patient.summary",
         site=view.site_code,
         indication=label(p.indication),
-        sex=p.sex.value,
+        sex=label(p.sex),
         birth_year=p.birth_year,
         diagnosis=dmy(p.diagnosis_date),
         lines=p.prior_lines,

@@ -12,6 +12,8 @@ FORM = "register"
 actor = require_actor()
 st.title(tr("nav.register"))
 st.caption(tr("register.privacy"))
+if "registered" in st.session_state and st.button(tr("register.open"), key="reg_open"):
+    st.switch_page("pages/patient.py")
 forms.show_summary(FORM)
 if "registered" in st.session_state:
     st.success(tr("register.done", registry_id=st.session_state["registered"]))
@@ -63,4 +65,6 @@ if submitted:
     if patient is not None:
         select_patient(patient.id)
         st.session_state["registered"] = patient.registry_id
+        for key in [k for k in st.session_state if str(k).startswith("reg_")]:
+            del st.session_state[key]  # an empty form for the next patient
         st.rerun()

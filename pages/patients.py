@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pages.ui import forms
 from pages.ui.state import require_actor, select_patient, session_scope
 from pages.ui.text import dmy, label, tr
 from registry import RegistryError
@@ -28,7 +29,7 @@ try:
                                indication=indication,
                                product_id=product.id if product else None, status=status)
 except RegistryError as exc:
-    st.error(str(exc))
+    forms.show_refusal(exc)
     st.stop()
 
 st.caption(tr("patients.found", n=len(rows)))

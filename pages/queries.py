@@ -15,7 +15,7 @@ try:
     with session_scope() as session:
         queries = list_queries(session=session, actor=actor)
 except RegistryError as exc:
-    st.error(str(exc))
+    forms.show_refusal(exc)
     st.stop()
 if not queries:
     st.info(tr("worklist.no_queries"))

@@ -29,7 +29,7 @@ try:
                                     as_of=today())
         products = list_products(session=session, actor=actor)
 except RegistryError as exc:
-    st.error(str(exc))
+    forms.show_refusal(exc)
     st.stop()
 st.caption(f"{view.patient.registry_id} · {view.patient.site_patient_code}")
 if "treatment_saved" in st.session_state:

@@ -6,7 +6,7 @@ import streamlit as st
 from pages.ui.state import require_actor, session_scope
 from pages.ui.text import lang, tr
 from registry import InvalidInput, RegistryError
-from registry.i18n import error_text
+from registry.i18n import error_text, message_text
 from registry.services.uploads import UploadKind, commit_upload, preview_upload, template
 
 actor = require_actor()
@@ -30,28 +30,32 @@ content = uploaded.getvalue()
 
 
 def progress_bar(label: str):  # type: ignore[no-untyped-def]
+    """A progress bar and its callback; the bar is removed once the work is done."""
     bar = st.progress(0.0, text=label)
 
     def update(done: int, total: int) -> None:
-        bar.progress(min(1.0, done / max(total, 1)), text=f"{label} {done}/{total}")
+        bar.progress(min(1.0, done / max(total, 1)), text=label)
 
-    return update
+    return bar, update
 
 
 b1, b2 = st.columns(2)
 if b1.button(tr("upload.preview"), key="upload_preview"):
+    bar, update = progress_bar(tr("upload.checking"))
     try:
         with session_scope() as session:
             preview = preview_upload(session=session, actor=actor, kind=kind,
-                                     filename=uploaded.name, content=content,
-                                     progress=progress_bar(tr("upload.checking")))
+                                     filename=uploaded.name, content=content, progress=update)
     except InvalidInput as exc:
+        bar.empty()
         st.error("\n".join(f"- {error_text(e, lang())}" if e.row is None else
                            f"- {e.row}: {e.field}: {error_text(e, lang())}" for e in exc.errors))
         st.stop()
     except RegistryError as exc:
-        st.error(str(exc))
+        bar.empty()
+        st.error(message_text(exc, lang()))
         st.stop()
+    bar.empty()
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(tr("upload.rows"), preview.rows)
     m2.metric(tr("upload.new"), preview.new)
@@ -69,17 +73,20 @@ if b1.button(tr("upload.preview"), key="upload_preview"):
         st.success(tr("upload.valid"))
 
 if b2.button(tr("upload.commit"), type="primary", key="upload_commit"):
+    bar, update = progress_bar(tr("upload.saving"))
     try:
         with session_scope() as session:
             result = commit_upload(session=session, actor=actor, kind=kind,
-                                   filename=uploaded.name, content=content,
-                                   progress=progress_bar(tr("upload.saving")))
+                                   filename=uploaded.name, content=content, progress=update)
     except InvalidInput as exc:
+        bar.empty()
         st.error(tr("upload.refused", n=len(exc.errors)))
         st.dataframe([{tr("col.row"): e.row, tr("col.column"): e.field,
                        tr("col.message"): error_text(e, lang())} for e in exc.errors],
                      hide_index=True)
     except RegistryError as exc:
-        st.error(str(exc))
+        bar.empty()
+        st.error(message_text(exc, lang()))
     else:
+        bar.empty()
         st.success(tr("upload.committed", created=result.created, skipped=result.skipped))

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pages.ui import forms
 from pages.ui.state import require_actor, select_patient, session_scope
 from pages.ui.text import dmy, tr
 from registry import RegistryError, today
@@ -12,7 +13,7 @@ try:
     with session_scope() as session:
         work = get_worklist(session=session, actor=actor, as_of=today())
 except RegistryError as exc:
-    st.error(str(exc))
+    forms.show_refusal(exc)
     st.stop()
 
 st.title(f"{work.site_code} · {work.site_name}")

@@ -86,10 +86,12 @@ def require(actor: Actor, action: str, *, site_id: int | None = None) -> None:
     registry.errors.PermissionDenied: ivanova (site_clinician) may not patient:write records ...
     """
     if actor.role not in PERMISSIONS.get(action, frozenset()):
-        raise PermissionDenied(f"{actor.username} ({actor.role.value}) may not {action}")
+        raise PermissionDenied(f"{actor.username} ({actor.role.value}) may not {action}",
+                               code="denied.role", action=action)
     if not can(actor, action, site_id=site_id):
         raise PermissionDenied(
-            f"{actor.username} ({actor.role.value}) may not {action} records of another site"
+            f"{actor.username} ({actor.role.value}) may not {action} records of another site",
+            code="denied.site", action=action,
         )
 
 

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Literal
 
 from registry.errors import FieldError, RegistryError
+from registry.i18n_leadership import ENTRIES as LEADERSHIP_ENTRIES
 
 Language = Literal["ru", "en"]
 LANGUAGES: tuple[Language, ...] = ("ru", "en")
@@ -30,15 +31,20 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "login.username": {"ru": "Имя пользователя", "en": "Username"},
     "login.password": {"ru": "Пароль", "en": "Password"},
     "login.submit": {"ru": "Войти", "en": "Log in"},
-    "login.wrong": {"ru": "Неверное имя пользователя или пароль.",
-                    "en": "Wrong username or password."},
+    "login.wrong": {
+        "ru": "Неверное имя пользователя или пароль.",
+        "en": "Wrong username or password.",
+    },
     "login.locked": {
         "ru": "Учётная запись заблокирована после {failures} неудачных попыток входа; "
-              "повторите через {minutes} мин или обратитесь к дата-менеджеру.",
+        "повторите через {minutes} мин или обратитесь к дата-менеджеру.",
         "en": "Account locked after {failures} failed logins; try again in {minutes} min or "
-              "ask a data manager to unlock it."},
-    "login.inactive": {"ru": "Учётная запись отключена; обратитесь к дата-менеджеру.",
-                       "en": "This account is deactivated; ask a data manager."},
+        "ask a data manager to unlock it.",
+    },
+    "login.inactive": {
+        "ru": "Учётная запись отключена; обратитесь к дата-менеджеру.",
+        "en": "This account is deactivated; ask a data manager.",
+    },
     "nav.language": {"ru": "Язык / Language", "en": "Язык / Language"},
     "nav.section.registry": {"ru": "Регистр", "en": "Registry"},
     "nav.section.patients": {"ru": "Пациенты", "en": "Patients"},
@@ -151,52 +157,79 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "event.followup": {"ru": "Визит наблюдения", "en": "Follow-up"},
     "event.ae": {"ru": "Нежелательное явление", "en": "Adverse event"},
     "event.death": {"ru": "Смерть", "en": "Death"},
-    "treatment.apheresis": {"ru": "Аферез (открывает эпизод лечения)",
-                            "en": "Apheresis (opens a treatment episode)"},
-    "treatment.apheresis_saved": {"ru": "Аферез {date} записан.",
-                                  "en": "Apheresis on {date} recorded."},
-    "treatment.open_episode": {"ru": "Эпизод №{n}: {product}, аферез {date}.",
-                               "en": "Episode #{n}: {product}, apheresis {date}."},
+    "treatment.apheresis": {
+        "ru": "Аферез (открывает эпизод лечения)",
+        "en": "Apheresis (opens a treatment episode)",
+    },
+    "treatment.apheresis_saved": {
+        "ru": "Аферез {date} записан.",
+        "en": "Apheresis on {date} recorded.",
+    },
+    "treatment.open_episode": {
+        "ru": "Эпизод №{n}: {product}, аферез {date}.",
+        "en": "Episode #{n}: {product}, apheresis {date}.",
+    },
     "treatment.lot": {"ru": "Серия и контроль качества", "en": "Manufacturing lot and QC"},
-    "treatment.existing_lot": {"ru": "Выбрать уже записанную серию",
-                               "en": "Pick a lot already recorded"},
+    "treatment.existing_lot": {
+        "ru": "Выбрать уже записанную серию",
+        "en": "Pick a lot already recorded",
+    },
     "treatment.link_lot": {"ru": "Привязать серию", "en": "Link this lot"},
     "treatment.lot_saved": {"ru": "Серия {lot} записана.", "en": "Lot {lot} recorded."},
     "treatment.infusion": {"ru": "Инфузия", "en": "Infusion"},
-    "treatment.infusion_saved": {"ru": "Инфузия {date} записана (день 0).",
-                                 "en": "Infusion on {date} recorded (day 0)."},
+    "treatment.infusion_saved": {
+        "ru": "Инфузия {date} записана (день 0).",
+        "en": "Infusion on {date} recorded (day 0).",
+    },
     "treatment.not_infused": {"ru": "Инфузия не проведена", "en": "Not infused"},
-    "treatment.not_infused_saved": {"ru": "Записано: инфузия не проведена.",
-                                    "en": "Recorded as not infused."},
-    "followup.not_infused": {"ru": "Формы наблюдения заполняются после инфузии.",
-                             "en": "Follow-up forms start after the infusion."},
-    "followup.saved": {"ru": "Форма {timepoint} от {date} сохранена.",
-                       "en": "The {timepoint} form of {date} was saved."},
-    "ae.calculator": {"ru": "**Калькулятор ASTCT 2019**: отметьте симптомы — степень "
-                      "рассчитывается сразу.",
-                      "en": "**ASTCT 2019 calculator**: enter the signs and the grade is "
-                      "computed at once."},
+    "treatment.not_infused_saved": {
+        "ru": "Записано: инфузия не проведена.",
+        "en": "Recorded as not infused.",
+    },
+    "followup.not_infused": {
+        "ru": "Формы наблюдения заполняются после инфузии.",
+        "en": "Follow-up forms start after the infusion.",
+    },
+    "followup.saved": {
+        "ru": "Форма {timepoint} от {date} сохранена.",
+        "en": "The {timepoint} form of {date} was saved.",
+    },
+    "ae.calculator": {
+        "ru": "**Калькулятор ASTCT 2019**: отметьте симптомы — степень рассчитывается сразу.",
+        "en": "**ASTCT 2019 calculator**: enter the signs and the grade is computed at once.",
+    },
     "ae.computed_grade": {"ru": "Рассчитанная степень {kind}", "en": "Computed {kind} grade"},
     "ae.grade": {"ru": "Степень", "en": "Grade"},
     "ae.use_computed": {"ru": "рассчитанная", "en": "as computed"},
-    "ae.saved": {"ru": "{kind} степени {grade} от {date} сохранено.",
-                 "en": "{kind} grade {grade} of {date} saved."},
+    "ae.saved": {
+        "ru": "{kind} степени {grade} от {date} сохранено.",
+        "en": "{kind} grade {grade} of {date} saved.",
+    },
     "correct.patient": {"ru": "Пациент", "en": "Patient"},
-    "correct.last_changed": {"ru": "Последнее изменение: {who}, {when} · версия {version}",
-                             "en": "Last changed by {who}, {when} · version {version}"},
+    "correct.last_changed": {
+        "ru": "Последнее изменение: {who}, {when} · версия {version}",
+        "en": "Last changed by {who}, {when} · version {version}",
+    },
     "correct.changed_since": {
         "ru": "Запись изменена после того, как вы её открыли (теперь версия {version}).",
-        "en": "The record changed after you opened it (now version {version})."},
+        "en": "The record changed after you opened it (now version {version}).",
+    },
     "correct.reload": {"ru": "Открыть новую версию", "en": "Open the newer version"},
     "correct.new_value": {"ru": "Новое значение", "en": "New value"},
-    "correct.value_help": {"ru": "Даты — ДД.ММ.ГГГГ; пусто — удалить значение; да/нет — "
-                           "true/false; коды — как в списке кодов.",
-                           "en": "Dates as DD.MM.YYYY; empty clears the value; yes/no as "
-                           "true/false; codes as in the code list."},
-    "correct.saved": {"ru": "Исправление сохранено (полей изменено: {n}).",
-                      "en": "Correction saved ({n} field(s) changed)."},
-    "correct.newer_values": {"ru": "Текущие (более новые) значения записи:",
-                             "en": "The record's current (newer) values:"},
+    "correct.value_help": {
+        "ru": "Даты — ДД.ММ.ГГГГ; пусто — удалить значение; да/нет — "
+        "true/false; коды — как в списке кодов.",
+        "en": "Dates as DD.MM.YYYY; empty clears the value; yes/no as "
+        "true/false; codes as in the code list.",
+    },
+    "correct.saved": {
+        "ru": "Исправление сохранено (полей изменено: {n}).",
+        "en": "Correction saved ({n} field(s) changed).",
+    },
+    "correct.newer_values": {
+        "ru": "Текущие (более новые) значения записи:",
+        "en": "The record's current (newer) values:",
+    },
     "query.open": {"ru": "открыт", "en": "open"},
     "query.answered": {"ru": "отвечен", "en": "answered"},
     "query.closed": {"ru": "закрыт", "en": "closed"},
@@ -205,10 +238,11 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "query.send": {"ru": "Отправить ответ", "en": "Send answer"},
     "upload.intro": {
         "ru": "Загрузите CSV или XLSX по шаблону. Сначала проверка: ошибки показываются по "
-              "строкам и столбцам. Сохранение — всё или ничего; повторная загрузка того же "
-              "файла ничего не добавит.",
+        "строкам и столбцам. Сохранение — всё или ничего; повторная загрузка того же "
+        "файла ничего не добавит.",
         "en": "Upload a CSV or XLSX made from the template. Preview first: errors are listed "
-              "by row and column. Saving is all or nothing; the same file twice adds nothing."},
+        "by row and column. Saving is all or nothing; the same file twice adds nothing.",
+    },
     "upload.kind": {"ru": "Что загружаем", "en": "What to upload"},
     "upload.kind.patients": {"ru": "Пациенты", "en": "Patients"},
     "upload.kind.followups": {"ru": "Формы наблюдения", "en": "Follow-ups"},
@@ -219,26 +253,41 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "upload.preview": {"ru": "Проверить", "en": "Preview"},
     "upload.commit": {"ru": "Сохранить все строки", "en": "Save all rows"},
     "upload.checking": {"ru": "Проверка строк", "en": "Checking rows"},
-    "upload.saving": {"ru": "Сохранение строк", "en": "Saving rows"},
+    "upload.saving": {"ru": "Проверка и сохранение строк", "en": "Checking and saving rows"},
     "upload.rows": {"ru": "Строк", "en": "Rows"},
     "upload.new": {"ru": "Новых", "en": "New"},
     "upload.duplicates": {"ru": "Уже в регистре", "en": "Already in the registry"},
     "upload.errors": {"ru": "Ошибок", "en": "Errors"},
-    "upload.has_errors": {"ru": "Файл содержит ошибки; ничего не сохранено.",
-                          "en": "The file has errors; nothing was saved."},
+    "upload.has_errors": {
+        "ru": "Файл содержит ошибки; ничего не сохранено.",
+        "en": "The file has errors; nothing was saved.",
+    },
     "upload.errors_csv": {"ru": "Скачать ошибки (CSV)", "en": "Download errors (CSV)"},
     "upload.valid": {"ru": "Ошибок нет: можно сохранять.", "en": "No errors: ready to save."},
-    "upload.refused": {"ru": "Ничего не сохранено: ошибок {n}.",
-                       "en": "Nothing was saved: {n} error(s)."},
-    "upload.committed": {"ru": "Сохранено строк: {created}; уже были в регистре: {skipped}.",
-                         "en": "{created} row(s) saved; {skipped} already in the registry."},
+    "upload.refused": {
+        "ru": "Ничего не сохранено: ошибок {n}.",
+        "en": "Nothing was saved: {n} error(s).",
+    },
+    "upload.committed": {
+        "ru": "Сохранено строк: {created}; уже были в регистре: {skipped}.",
+        "en": "{created} row(s) saved; {skipped} already in the registry.",
+    },
     "register.privacy": {
         "ru": "Только псевдонимные данные: без ФИО, полной даты рождения и адреса. СНИЛС "
-              "проверяется и сохраняется лишь в виде хэша — для поиска дублей между центрами.",
+        "проверяется и сохраняется лишь в виде хэша — для поиска дублей между центрами.",
         "en": "Pseudonymised data only: no names, full birth dates or addresses. The SNILS is "
-              "checked and kept only as a hash, to find the same person at two sites."},
-    "register.done": {"ru": "Пациент зарегистрирован: {registry_id}.",
-                      "en": "Patient registered: {registry_id}."},
+        "checked and kept only as a hash, to find the same person at two sites.",
+    },
+    "death.already": {
+        "ru": "Не сохранено: смерть этого пациента уже записана (возможно, в другой вкладке). "
+              "Исправьте существующую запись, если нужно.",
+        "en": "Not saved: this patient's death is already recorded (perhaps in another tab). "
+              "Correct that record if needed."},
+    "register.open": {"ru": "Открыть карту пациента", "en": "Open the patient's timeline"},
+    "register.done": {
+        "ru": "Пациент зарегистрирован: {registry_id}.",
+        "en": "Patient registered: {registry_id}.",
+    },
     "form.upcoming": {"ru": "предстоит", "en": "upcoming"},
     "form.due": {"ru": "ожидается сейчас", "en": "due now"},
     "form.overdue": {"ru": "просрочена", "en": "overdue"},
@@ -469,6 +518,53 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "{value} is before {what} ({limit})",
     },
     "date.future": {"ru": "{value} — дата в будущем", "en": "{value} is in the future"},
+    "denied.role": {
+        "ru": "Недостаточно прав для этого действия ({action}).",
+        "en": "Your role may not do this ({action}).",
+    },
+    "denied.site": {
+        "ru": "Эта запись принадлежит другому центру.",
+        "en": "This record belongs to another site.",
+    },
+    "notfound": {"ru": "Запись №{id} не найдена.", "en": "No record with id {id}."},
+    "conflict.version": {
+        "ru": "Запись изменил другой пользователь после того, как вы её открыли; ничего не "
+        "перезаписано. Посмотрите новые значения и внесите изменение снова.",
+        "en": "Someone else saved this record after you opened it; nothing was overwritten. "
+        "Review their values and apply your change again.",
+    },
+    "rule.icu_exceeds_hospital": {
+        "ru": "{icu} дн. в ОРИТ больше, чем {hospital} дн. в стационаре",
+        "en": "{icu} ICU days exceed {hospital} hospital days",
+    },
+    "rule.grade_override": {
+        "ru": "по симптомам степень ASTCT {computed}, указано {grade}: объясните изменение "
+        "или оставьте рассчитанную степень",
+        "en": "the signs give ASTCT grade {computed}, you entered {grade}: give a reason for "
+        "the override, or keep the computed grade",
+    },
+    "snils.format": {
+        "ru": "{value} — не СНИЛС: нужно 11 цифр, например 112-233-445 95",
+        "en": "{value} is not a SNILS: expected 11 digits, e.g. 112-233-445 95",
+    },
+    "snils.checksum": {
+        "ru": "у {value} неверное контрольное число СНИЛС (две последние цифры); "
+        "проверьте опечатку",
+        "en": "{value} has a wrong control number (last two digits); check for a typo",
+    },
+    "snils.here": {
+        "ru": "уже зарегистрирован в вашем центре как {registry_id}; добавьте "
+        "новый эпизод лечения этому пациенту",
+        "en": "already registered at your site as {registry_id}; add a new "
+        "treatment episode to that patient instead",
+    },
+    "snils.elsewhere": {
+        "ru": "Этот СНИЛС уже зарегистрирован в регистре другим центром. Пациент не "
+        "зарегистрирован; дата-менеджер уведомлён и свяжется с вами.",
+        "en": "This national insurance number is already registered in the registry by "
+        "another site. The patient was not registered; a data manager has been "
+        "notified and will contact you.",
+    },
     "pydantic.missing": {"ru": "обязательное поле", "en": "required"},
     "pydantic.enum": {
         "ru": "недопустимый код {value}; допустимо: {expected}",
@@ -519,6 +615,16 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "yes/no is needed (got {value})",
     },
 }
+
+
+def _merge(entries: dict[str, dict[str, str]]) -> None:
+    for key, texts in entries.items():
+        if key in CATALOGUE:
+            raise ValueError(f"catalogue key {key!r} defined twice")
+        CATALOGUE[key] = {"ru": texts["ru"], "en": texts["en"]}
+
+
+_merge(LEADERSHIP_ENTRIES)
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:

@@ -50,6 +50,11 @@ def field_label(field: str) -> str:
     return tr(key) if key in CATALOGUE else field
 
 
+def show_refusal(error: RegistryError) -> None:
+    """A service's refusal (permission, not found, conflict, ...) in the user's language."""
+    st.error(message_text(error, lang()))
+
+
 def clear(form: str) -> None:
     st.session_state.pop(_key(form), None)
 

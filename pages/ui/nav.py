@@ -48,11 +48,18 @@ def pages_for(actor: Actor | None) -> dict[str, list[st.Page]] | list[st.Page]:
             ],
             tr("nav.section.account"): account,
         }
-    return {
+    sections = {
         tr("nav.section.registry"): [
             _page("home.py", "nav.home", ":material/home:", default=True)],
-        tr("nav.section.account"): account,
     }
+    if actor.role in (Role.leadership, Role.data_manager):
+        sections[tr("lead.nav.section")] = [
+            _page("lead_overview.py", "lead.nav.overview", ":material/monitoring:"),
+            _page("lead_safety.py", "lead.nav.safety", ":material/health_and_safety:"),
+            _page("lead_production.py", "lead.nav.production", ":material/factory:"),
+        ]
+    sections[tr("nav.section.account")] = account
+    return sections
 
 
 def home_path(actor: Actor) -> str:

@@ -13,6 +13,9 @@ from registry import Actor, get_settings, make_engine, migrate
 
 ACTOR_KEY = "actor"
 PATIENT_KEY = "patient_id"  # the patient the clinician is working on
+# A language the sidebar switch must show from the next run on (a widget's value can only be
+# set before the widget is drawn, and the switch is drawn before any page runs).
+PENDING_LANGUAGE = "_pending_language"
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,13 +49,21 @@ def require_actor() -> Actor:
 
 
 def log_in(actor: Actor) -> None:
+    """Remember the actor; the screen switches to the user's stored language."""
     st.session_state[ACTOR_KEY] = actor
     st.session_state.pop("language", None)
+    st.session_state[PENDING_LANGUAGE] = actor.language  # the sidebar switch follows
 
 
 def log_out() -> None:
+    """Forget everything of this session but the language on screen."""
+    language = st.session_state.get("language") or getattr(
+        st.session_state.get(ACTOR_KEY), "language", None)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    if language:
+        st.session_state["language"] = language
+        st.session_state[PENDING_LANGUAGE] = language
 
 
 def selected_patient() -> int | None:

@@ -63,7 +63,7 @@ def today() -> date:
 def get_row(session: Session, model: type[T], row_id: int, what: str) -> T:
     row = session.get(model, row_id)
     if row is None:
-        raise NotFound(f"No {what} with id {row_id}.")
+        raise NotFound(f"No {what} with id {row_id}.", code="notfound", id=row_id)
     return row
 
 
@@ -224,6 +224,7 @@ def apply_update(
         raise Conflict(
             "Someone else saved this record after you opened it; nothing was overwritten. "
             "Review their values and apply your change again.",
+            code="conflict.version",
             current=snapshot(fresh) | {"version": getattr(fresh, "version")} if fresh else {},  # noqa: B009
         )
     for name, value in changes.items():

@@ -124,6 +124,7 @@ def check_adverse_event_values(
                 "grade_override_reason",
                 f"the signs give ASTCT grade {computed}, you entered {values['grade']}: "
                 "give a reason for the override, or keep the computed grade",
+                "rule.grade_override", computed=computed, grade=values["grade"],
             )
     elif values.get("grade") is None:
         checks.add("grade", "give a grade, or the signs for the ASTCT calculator")

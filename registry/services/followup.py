@@ -61,7 +61,8 @@ def check_followup_values(
         checks.add("mrd_negative", "MRD is recorded for B-ALL only")
     hospital, icu = values.get("hospital_days"), values.get("icu_days")
     if hospital is not None and icu is not None and icu > hospital:
-        checks.add("icu_days", f"{icu} ICU days exceed {hospital} hospital days")
+        checks.add("icu_days", f"{icu} ICU days exceed {hospital} hospital days",
+                   "rule.icu_exceeds_hospital", icu=icu, hospital=hospital)
     if values.get("relapse_or_progression") and values.get("relapse_date") is None:
         checks.add("relapse_date", "give the date of relapse or progression")
     if not values.get("relapse_or_progression") and values.get("relapse_date") is not None:

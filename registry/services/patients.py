@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from registry.auth import Actor, require, site_scope
 from registry.config import hmac_key
-from registry.errors import InvalidInput, PermissionDenied
+from registry.errors import FieldError, InvalidInput, PermissionDenied
 from registry.identity import identity_hash
 from registry.models import DataQuery, Patient, PatientCreate, PatientRead, Site
 from registry.models.enums import AuditAction
@@ -87,7 +87,9 @@ def register_patient(
     try:
         hashed = identity_hash(data.national_insurance_number, hmac_key())
     except ValueError as exc:
-        checks.add("national_insurance_number", str(exc))
+        code = "snils.checksum" if "control number" in str(exc) else "snils.format"
+        checks.add("national_insurance_number", str(exc), code,
+                   value=repr(data.national_insurance_number))
         hashed = None
     values = data.model_dump(exclude={"national_insurance_number"}) | {"site_id": site_id}
     check_patient(session, values, checks)
@@ -98,10 +100,12 @@ def register_patient(
                 "national_insurance_number",
                 f"already registered at your site as {known.registry_id}; "
                 "add a new treatment episode to that patient instead",
+                "snils.here", registry_id=known.registry_id,
             )
         elif known is not None:
             _raise_duplicate_query(session, actor, site_id, known)
-            raise InvalidInput.one("national_insurance_number", DUPLICATE_ELSEWHERE)
+            raise InvalidInput([FieldError("national_insurance_number", DUPLICATE_ELSEWHERE,
+                                           code="snils.elsewhere")])
     checks.raise_if_any()
     assert hashed is not None
     patient = Patient.model_validate(values, update={"identity_hash": hashed})
