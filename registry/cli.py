@@ -84,8 +84,12 @@ def cmd_prepare(_args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     prepare()
+    # pages.ui.launch runs Streamlit with app.py's router pinned (see its docstring).
+    os.chdir(PROJECT_ROOT)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
     command = [
-        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
+        sys.executable, "-m", "pages.ui.launch", "run", str(PROJECT_ROOT / "app.py"),
         "--server.port", str(args.port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.address", args.address,
         "--client.toolbarMode", "minimal",
