@@ -24,6 +24,7 @@ soft problems warn with :class:`StatisticalWarning` or :class:`ConvergenceWarnin
 
 from registry.analysis.competing_risks import cumulative_incidence
 from registry.analysis.cox import CoxResult, cox_model
+from registry.analysis.datasets import DATASET_COLUMNS, AlloHsct, Endpoint, Origin, build_dataset
 from registry.analysis.exceptions import ConvergenceError, ConvergenceWarning, StatisticalWarning
 from registry.analysis.proportions import Proportion, exact_ci
 from registry.analysis.rmst import RMSTDifference, RMSTResult, rmst, rmst_difference
@@ -39,15 +40,20 @@ from registry.analysis.survival import (
 )
 
 __all__ = [
+    "AlloHsct",
     "ConvergenceError",
     "ConvergenceWarning",
     "CoxResult",
+    "DATASET_COLUMNS",
+    "Endpoint",
     "LogRankResult",
     "MedianSurvival",
+    "Origin",
     "Proportion",
     "RMSTDifference",
     "RMSTResult",
     "StatisticalWarning",
+    "build_dataset",
     "cox_model",
     "cumulative_incidence",
     "exact_ci",

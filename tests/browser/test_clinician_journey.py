@@ -166,9 +166,9 @@ def _journey(portal: str, portal_db_url: str, page: Any) -> None:
         assert (event.event_type.value, event.grade, event.computed_grade) == ("CRS", 2, 2)
     engine.dispose()
 
-    # log out
+    # log out: the login page keeps the language on screen (English now)
     page.get_by_role("link", name=t("nav.logout", "en"), exact=True).click()
-    page.get_by_role("button", name=ru("login.submit")).wait_for(timeout=WAIT)
+    page.get_by_role("button", name=t("login.submit", "en")).wait_for(timeout=WAIT)
     j.shot("logged_out")
 
 
