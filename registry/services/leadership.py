@@ -44,6 +44,7 @@ from registry.models import (
 )
 from registry.models.enums import AdverseEventType, GradingScale, QcResult, Role
 from registry.schedule import load_schedule
+from registry.services.cache import cached
 from registry.services.summary import SMALL_CELL, suppress
 
 Period = Literal["month", "quarter", "year"]
@@ -446,7 +447,7 @@ def _completeness_cells(raw: pd.DataFrame, threshold: float | None) -> pd.DataFr
     return frame
 
 
-def overview(*, session: Session, actor: Actor, as_of: date, period: Period = "month",
+def _compute_overview(*, session: Session, actor: Actor, as_of: date, period: Period = "month",
              threshold: float = 0.9) -> Overview:
     """Enrolment over time, treatment by product, median follow-up and completeness.
 
@@ -551,7 +552,7 @@ def _per_episode_toxicity() -> sa.Subquery:
     )
 
 
-def safety(*, session: Session, actor: Actor) -> Safety:
+def _compute_safety(*, session: Session, actor: Actor) -> Safety:
     """CRS/ICANS grade distribution, grade >= 3 rates, onset, supportive care, by product.
 
     Denominators are infused episodes. See :class:`Safety` for every column.
@@ -731,7 +732,7 @@ def _duration_queries() -> dict[str, tuple[ColumnElement[int], sa.Select[Any]]]:
     }
 
 
-def production(*, session: Session, actor: Actor, bin_days: int = 7) -> Production:
+def _compute_production(*, session: Session, actor: Actor, bin_days: int = 7) -> Production:
     """Vein-to-vein and manufacturing turnaround, QC pass rate, failures, attrition funnel.
 
     Parameters
@@ -849,3 +850,31 @@ __all__ = [
     "rate_cells",
     "safety",
 ]
+
+
+# ---- public entry points: checked, then served from the cache until the data change ----------
+
+
+def overview(*, session: Session, actor: Actor, as_of: date, period: Period = "month",
+             threshold: float = 0.9) -> Overview:
+    _require_leadership(actor)
+    return cached(session, "leadership.overview", (as_of, period, threshold),
+                  lambda: _compute_overview(session=session, actor=actor, as_of=as_of,
+                                            period=period, threshold=threshold))
+
+
+def safety(*, session: Session, actor: Actor) -> Safety:
+    _require_leadership(actor)
+    return cached(session, "leadership.safety", (),
+                  lambda: _compute_safety(session=session, actor=actor))
+
+
+def production(*, session: Session, actor: Actor, bin_days: int = 7) -> Production:
+    _require_leadership(actor)
+    return cached(session, "leadership.production", (bin_days,),
+                  lambda: _compute_production(session=session, actor=actor, bin_days=bin_days))
+
+
+overview.__doc__ = _compute_overview.__doc__
+safety.__doc__ = _compute_safety.__doc__
+production.__doc__ = _compute_production.__doc__
