@@ -127,10 +127,21 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """The benchmarks measured so far (bulk upload); more join as they are written."""
-    from registry.bench import upload_bench
+    """Run the benchmark suites: survival kernels vs peers, dashboards, bulk upload."""
+    from registry.bench import dashboard_bench, survival_bench, upload_bench
 
-    return upload_bench.main(["--rows", str(args.rows), "--backend", args.backend])
+    suites = ["survival", "dashboard", "upload"] if args.suite == "all" else [args.suite]
+    status = 0
+    for suite in suites:
+        print(f"== {suite}", flush=True)
+        if suite == "survival":
+            status |= survival_bench.main(["--sizes", args.sizes])
+        elif suite == "dashboard":
+            status |= dashboard_bench.main(["--patients", str(args.patients),
+                                            "--backend", args.backend])
+        else:
+            status |= upload_bench.main(["--rows", str(args.rows), "--backend", args.backend])
+    return status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -155,8 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--site", help="site code, for site clinicians")
     p.add_argument("--password", help="else REGISTRY_NEW_PASSWORD or a prompt")
     p.set_defaults(func=cmd_create_user)
-    p = sub.add_parser("bench", help="run the benchmarks (bulk upload: preview + commit)")
-    p.add_argument("--rows", type=int, default=10_000)
+    p = sub.add_parser("bench", help="run the benchmarks (survival, dashboards, upload)")
+    p.add_argument("--suite", choices=["all", "survival", "dashboard", "upload"], default="all")
+    p.add_argument("--sizes", default="10000,100000,1000000", help="survival: cohort sizes")
+    p.add_argument("--patients", type=int, default=100_000, help="dashboard: cohort size")
+    p.add_argument("--rows", type=int, default=10_000, help="upload: rows per file")
     p.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     p.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
