@@ -15,6 +15,7 @@ from registry.models.enums import (
     Indication,
     NewTherapy,
     Timepoint,
+    VitalStatus,
 )
 from registry.services.followup import submit_followup
 from registry.services.timeline import get_patient_timeline
@@ -99,8 +100,10 @@ with st.form(FORM):
         aplasia = st.selectbox(tr("field.b_cell_aplasia"), yes_no, format_func=yn,
                                key="fu_aplasia")
         ivig = st.selectbox(tr("field.ivig"), yes_no, format_func=yn, key="fu_ivig")
-        lost = st.checkbox(tr("field.lost_to_follow_up"), key="fu_lost")
+        vital = st.selectbox(tr("field.vital_status"), list(VitalStatus), format_func=label,
+                             key="fu_vital")
         forms.show_error(FORM, "vital_status")
+        lost = st.checkbox(tr("field.lost_to_follow_up"), key="fu_lost")
     comments = st.text_area(tr("field.comments"), key="fu_comments", max_chars=2000)
     submitted = st.form_submit_button(tr("common.save"), type="primary")
 
@@ -112,6 +115,7 @@ if submitted:
         "new_therapy": therapy, "new_therapy_date": therapy_date,
         "new_malignancy": new_malignancy, "hospital_days": hospital, "icu_days": icu,
         "b_cell_aplasia": aplasia, "ivig": ivig, "lost_to_follow_up": lost,
+        "vital_status": vital,
         "comments": comments or None}))
     if done is not None:
         st.session_state.pop("followup_prefill", None)

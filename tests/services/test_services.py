@@ -474,3 +474,14 @@ def test_existing_lot_can_be_picked_once(session: Session, products: Any,
         treatment.attach_lot(session=session, actor=clinician_a,
                              data={"episode_id": e3.id, "lot_id": lot.id})
     assert session.get(Lot, lot.id) is not None
+
+
+def test_vital_status_dead_needs_the_death_form_first(session: Session, products: Any,
+                                                      clinician_a: Actor) -> None:
+    patient, episode = f.make_infused_episode(session, clinician_a, products[0].id)
+    with pytest.raises(InvalidInput) as info:
+        f.make_followup(session, clinician_a, episode, vital_status="dead")
+    assert [e.field for e in info.value.errors] == ["vital_status"]
+    f.make_death(session, clinician_a, patient, death_date=f.INFUSION + timedelta(days=28))
+    saved = f.make_followup(session, clinician_a, episode, vital_status="dead")
+    assert saved.vital_status == "dead"
