@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlmodel import Session, select
 
 from registry.config import Settings, get_settings
-from registry.errors import InvalidInput, PermissionDenied
+from registry.errors import FieldError, InvalidInput, PermissionDenied
 from registry.models import User, UserCreate, UserRead
 from registry.models.base import utcnow
 from registry.models.enums import AuditAction, Role
@@ -112,19 +112,40 @@ def create_user(*, session: Session, actor: Actor, data: UserCreate) -> UserRead
     from registry.services.audit import record_audit
 
     require(actor, "user:admin")
-    errors = []
+    errors: list[FieldError] = []
     if data.role == Role.site_clinician and data.site_id is None:
-        errors.append(("site_id", "a site clinician needs a site"))
+        errors.append(
+            FieldError("site_id", "a site clinician needs a site", code="user.site_required")
+        )
     if data.role != Role.site_clinician and data.site_id is not None:
-        errors.append(("site_id", f"role {data.role.value} sees all sites: leave site empty"))
+        errors.append(
+            FieldError(
+                "site_id",
+                f"role {data.role.value} sees all sites: leave site empty",
+                code="user.site_not_allowed",
+                params={"role": data.role.value},
+            )
+        )
     if data.role == Role.system:
-        errors.append(("role", "'system' is not a login role"))
+        errors.append(
+            FieldError(
+                "role",
+                f"{Role.system.value!r} is not a login role",
+                code="user.system_role",
+                params={"value": repr(Role.system.value)},
+            )
+        )
     if session.exec(select(User.id).where(User.username == data.username)).first() is not None:
-        errors.append(("username", f"{data.username!r} is taken; choose another"))
+        errors.append(
+            FieldError(
+                "username",
+                f"{data.username!r} is taken; choose another",
+                code="user.taken",
+                params={"value": repr(data.username)},
+            )
+        )
     if errors:
-        from registry.errors import FieldError
-
-        raise InvalidInput([FieldError(f, m) for f, m in errors])
+        raise InvalidInput(errors)
     user = User.model_validate(data, update={"password_hash": hash_password(data.password)})
     session.add(user)
     session.flush()
@@ -228,7 +249,12 @@ def set_language(*, session: Session, actor: Actor, language: str) -> Actor:
     from registry.services.common import apply_update
 
     if language not in ("ru", "en"):
-        raise InvalidInput.one("language", f"{language!r} is not offered; choose ru or en")
+        raise InvalidInput.one(
+            "language",
+            f"{language!r} is not offered; choose ru or en",
+            "language.unknown",
+            value=repr(language),
+        )
     if actor.user_id is not None:
         user = session.get(User, actor.user_id)
         if user is not None:

@@ -64,5 +64,8 @@ class InvalidInput(RegistryError, ValueError):
         super().__init__("; ".join(str(e) for e in self.errors))
 
     @classmethod
-    def one(cls, field: str, message: str) -> InvalidInput:
-        return cls([FieldError(field, message)])
+    def one(
+        cls, field: str, message: str, code: str | None = None, **params: Any
+    ) -> InvalidInput:
+        """One bad field; `code` and `params` name its message in the catalogue."""
+        return cls([FieldError(field, message, code=code, params=params)])

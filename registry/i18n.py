@@ -14,6 +14,7 @@ from typing import Literal
 
 from registry.errors import FieldError, RegistryError
 from registry.i18n_leadership import ENTRIES as LEADERSHIP_ENTRIES
+from registry.i18n_messages import ENTRIES as MESSAGE_ENTRIES
 
 Language = Literal["ru", "en"]
 LANGUAGES: tuple[Language, ...] = ("ru", "en")
@@ -625,6 +626,7 @@ def _merge(entries: dict[str, dict[str, str]]) -> None:
 
 
 _merge(LEADERSHIP_ENTRIES)
+_merge(MESSAGE_ENTRIES)
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
@@ -645,21 +647,38 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
 
 
 def error_text(error: FieldError, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A service's field error in the user's language (its English text when not catalogued)."""
+    """A service's field error in the user's language (its English text when not catalogued).
+
+    A param named ``<name>_key`` holds a catalogue key (e.g. ``what_key="what.infusion"``):
+    ``{<name>}`` is filled with that entry in `lang`, formatted with the same params.
+
+    >>> error_text(FieldError("x", "", code="date.before", params={"value": "01.01.2025",
+    ...     "limit": "01.03.2025", "what_key": "what.infusion"}), "ru")
+    '01.01.2025 раньше, чем дата инфузии (01.03.2025)'
+    """
     if error.code and error.code in CATALOGUE:
         try:
-            return t(error.code, lang, **error.params)
-        except (KeyError, IndexError):
+            phrases = {name[:-4]: t(key, lang, **error.params)
+                       for name, key in error.params.items()
+                       if name.endswith("_key") and isinstance(key, str) and key in CATALOGUE}
+            return t(error.code, lang, **(error.params | phrases))
+        except (KeyError, IndexError, ValueError):
             return error.message
     return error.message
 
 
 def message_text(error: RegistryError, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A service's refusal in the user's language (its English text when not catalogued)."""
+    """A service's refusal in the user's language (its English text when not catalogued).
+
+    ``<name>_key`` params are filled in as for `error_text`.
+    """
     if error.code and error.code in CATALOGUE:
         try:
-            return t(error.code, lang, **error.params)
-        except (KeyError, IndexError):
+            phrases = {name[:-4]: t(key, lang, **error.params)
+                       for name, key in error.params.items()
+                       if name.endswith("_key") and isinstance(key, str) and key in CATALOGUE}
+            return t(error.code, lang, **(error.params | phrases))
+        except (KeyError, IndexError, ValueError):
             pass
     return str(error)
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from registry.auth import Actor, require
 from registry.errors import Conflict, FieldError, InvalidInput, NotFound
+from registry.i18n import CATALOGUE, t
 from registry.models import (
     AdverseEvent,
     Death,
@@ -43,6 +44,8 @@ def field_errors(exc: ValidationError, *, row: int | None = None) -> list[FieldE
         value = err.get("input")
         shown = "" if isinstance(value, dict) else f" (got {value!r})"
         params = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+        if "expected" in params:  # "'F' or 'M'" -> "'F', 'M'": no English word in the params
+            params["expected"] = params["expected"].replace(" or ", ", ")
         params["value"] = "" if isinstance(value, dict) else repr(value)
         errors.append(
             FieldError(
@@ -86,7 +89,8 @@ def death_of(session: Session, patient_id: int) -> Death | None:
 
 
 def latest_clinical_date(session: Session, patient_id: int) -> tuple[date | None, str]:
-    """The latest date recorded for a patient (anything a death may not precede), and what."""
+    """The latest date recorded for a patient (anything a death may not precede), and what it
+    is, as a catalogue key (``what.recorded_*``)."""
     episodes = select(TreatmentEpisode.id).where(TreatmentEpisode.patient_id == patient_id)
     candidates: list[tuple[date | None, str]] = [
         (
@@ -95,7 +99,7 @@ def latest_clinical_date(session: Session, patient_id: int) -> tuple[date | None
                     col(FollowUp.episode_id).in_(episodes)
                 )
             ).one(),
-            "a follow-up assessment",
+            "what.recorded_followup",
         ),
         (
             session.exec(
@@ -103,7 +107,7 @@ def latest_clinical_date(session: Session, patient_id: int) -> tuple[date | None
                     col(AdverseEvent.episode_id).in_(episodes)
                 )
             ).one(),
-            "an adverse event onset",
+            "what.recorded_ae",
         ),
         (
             session.exec(
@@ -111,7 +115,7 @@ def latest_clinical_date(session: Session, patient_id: int) -> tuple[date | None
                     TreatmentEpisode.patient_id == patient_id
                 )
             ).one(),
-            "the infusion",
+            "what.recorded_infusion",
         ),
         (
             session.exec(
@@ -119,7 +123,7 @@ def latest_clinical_date(session: Session, patient_id: int) -> tuple[date | None
                     TreatmentEpisode.patient_id == patient_id
                 )
             ).one(),
-            "the apheresis",
+            "what.recorded_apheresis",
         ),
     ]
     dated = [(d, what) for d, what in candidates if d is not None]
@@ -138,30 +142,41 @@ class Checks:
     def add(self, field: str, message: str, code: str | None = None, **params: Any) -> None:
         self.errors.append(FieldError(field, message, row=self.row, code=code, params=params))
 
-    def check(self, ok: bool, field: str, message: str | Callable[[], str]) -> None:
+    def check(
+        self,
+        ok: bool,
+        field: str,
+        message: str | Callable[[], str],
+        code: str | None = None,
+        **params: Any,
+    ) -> None:
         if not ok:
-            self.add(field, message() if callable(message) else message)
+            self.add(field, message() if callable(message) else message, code, **params)
 
     def not_after(self, field: str, value: date | None, limit: date | None, what: str) -> None:
+        """`value` must not be after `limit`; `what` names the limit (a ``what.*`` key)."""
         if value is not None and limit is not None and value > limit:
+            words, phrase = _phrase(what)
             self.add(
                 field,
-                f"{fmt(value)} is after {what} ({fmt(limit)})",
+                f"{fmt(value)} is after {words} ({fmt(limit)})",
                 "date.after",
                 value=fmt(value),
                 limit=fmt(limit),
-                what=what,
+                **phrase,
             )
 
     def not_before(self, field: str, value: date | None, limit: date | None, what: str) -> None:
+        """`value` must not be before `limit`; `what` names the limit (a ``what.*`` key)."""
         if value is not None and limit is not None and value < limit:
+            words, phrase = _phrase(what)
             self.add(
                 field,
-                f"{fmt(value)} is before {what} ({fmt(limit)})",
+                f"{fmt(value)} is before {words} ({fmt(limit)})",
                 "date.before",
                 value=fmt(value),
                 limit=fmt(limit),
-                what=what,
+                **phrase,
             )
 
     def not_future(self, field: str, value: date | None) -> None:
@@ -176,6 +191,17 @@ class Checks:
     def raise_if_any(self) -> None:
         if self.errors:
             raise InvalidInput(self.errors)
+
+
+def _phrase(what: str) -> tuple[str, dict[str, str]]:
+    """The English words of `what` and the param that shows it in the user's language.
+
+    A catalogue key (``what.infusion``) travels as ``what_key`` and is shown translated by
+    `registry.i18n.error_text`; other text is passed through as ``what``, untranslated.
+    """
+    if what in CATALOGUE:
+        return t(what, "en"), {"what_key": what}
+    return what, {"what": what}
 
 
 def fmt(value: date) -> str:

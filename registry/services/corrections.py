@@ -58,7 +58,9 @@ def _lot_site(session: Session, lot: SQLModel) -> int:
         select(TreatmentEpisode).where(TreatmentEpisode.lot_id == lot.id)  # type: ignore[attr-defined]
     ).first()
     if episode is None:
-        raise InvalidInput.one("row_id", "this lot belongs to no episode; ask a data manager")
+        raise InvalidInput.one(
+            "row_id", "this lot belongs to no episode; ask a data manager", "correction.lot_orphan"
+        )
     return episode.site_id
 
 
@@ -140,15 +142,26 @@ def correct_record(
     require(actor, "record:correct")
     spec = CORRECTABLE.get(data.table)
     if spec is None:
+        allowed = ", ".join(CORRECTABLE)
         raise InvalidInput.one(
-            "table", f"{data.table!r} cannot be corrected; choose one of " + ", ".join(CORRECTABLE)
+            "table",
+            f"{data.table!r} cannot be corrected; choose one of {allowed}",
+            "correction.table_unknown",
+            value=repr(data.table),
+            allowed=allowed,
         )
     row = get_row(session, spec.model, data.row_id, data.table.replace("treatment", "treatment "))
     require(actor, "record:correct", site_id=spec.site_id(session, row))
     checks = Checks()
     for name in data.changes:
         if name in BOOKKEEPING or name in spec.fixed or name not in type(row).model_fields:
-            checks.add(name, f"{name!r} cannot be corrected on {data.table}")
+            checks.add(
+                name,
+                f"{name!r} cannot be corrected on {data.table}",
+                "correction.field_fixed",
+                value=repr(name),
+                table=data.table,
+            )
     checks.raise_if_any()
     merged = snapshot_values(row) | data.changes
     if (

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
 from registry import grading
 from registry.auth import Actor
+from registry.errors import RegistryError
 from registry.models import (
     AdverseEvent,
     AdverseEventCreate,
@@ -42,41 +45,99 @@ from registry.services.common import (
 )
 
 
+class SignError(RegistryError, ValueError):
+    """A CRS/ICANS sign the ASTCT calculator cannot grade; the message starts with its name."""
+
+
 def compute_grade(event_type: AdverseEventType, signs: dict[str, Any]) -> int:
     """The ASTCT 2019 grade of a CRS or ICANS from its recorded signs.
 
     Raises
     ------
-    ValueError
-        A sign is missing or out of range; the message names it.
+    SignError
+        A sign is out of range or not one of its codes (a `ValueError` whose message names
+        the sign, with a catalogue code to show it in the user's language).
     """
     if event_type == AdverseEventType.crs:
         return grading.crs_grade(
             grading.CrsSigns(
-                max_temperature_c=_opt_float(signs.get("max_temperature_c")),
+                max_temperature_c=_temperature(signs.get("max_temperature_c")),
                 fever_masked=bool(signs.get("fever_masked", False)),
-                hypotension=Hypotension(signs.get("hypotension", "none")),
-                oxygen=OxygenSupport(signs.get("oxygen", "none")),
+                hypotension=_member("hypotension", signs.get("hypotension", "none"), Hypotension),
+                oxygen=_member("oxygen", signs.get("oxygen", "none"), OxygenSupport),
                 fatal=bool(signs.get("fatal", False)),
             )
         )
     if event_type == AdverseEventType.icans:
-        ice = signs.get("ice")
         return grading.icans_grade(
             grading.IcansSigns(
-                ice=None if ice is None else int(ice),
-                consciousness=Consciousness(signs.get("consciousness", "awake")),
-                seizure=Seizure(signs.get("seizure", "none")),
-                motor=MotorFinding(signs.get("motor", "none")),
-                raised_icp=RaisedIcp(signs.get("raised_icp", "none")),
+                ice=_ice(signs.get("ice")),
+                consciousness=_member(
+                    "consciousness", signs.get("consciousness", "awake"), Consciousness
+                ),
+                seizure=_member("seizure", signs.get("seizure", "none"), Seizure),
+                motor=_member("motor", signs.get("motor", "none"), MotorFinding),
+                raised_icp=_member("raised_icp", signs.get("raised_icp", "none"), RaisedIcp),
                 fatal=bool(signs.get("fatal", False)),
             )
         )
-    raise ValueError(f"no ASTCT calculator for {event_type.value}")
+    raise SignError(
+        f"no ASTCT calculator for {event_type.value}",
+        code="sign.no_calculator",
+        event_type=event_type.value,
+    )
 
 
-def _opt_float(value: Any) -> float | None:
-    return None if value is None or value == "" else float(value)
+def _temperature(value: Any) -> float | None:
+    """The highest temperature as a float within the calculator's range (or None)."""
+    if value is None or value == "":
+        return None
+    low, high = grading._TEMPERATURE_RANGE_C
+    try:
+        temp = float(value)
+    except (TypeError, ValueError):
+        temp = value
+    if not isinstance(temp, float) or not math.isfinite(temp) or not low <= temp <= high:
+        raise SignError(
+            f"max_temperature_c must be a temperature in degrees Celsius between {low} and "
+            f"{high} (or None if not measured), got {temp!r}",
+            code="sign.temperature",
+            low=low,
+            high=high,
+            value=repr(temp),
+        )
+    return temp
+
+
+def _ice(value: Any) -> int | None:
+    """The ICE score as an int 0..10 (or None)."""
+    if value is None:
+        return None
+    try:
+        ice = int(value)
+    except (TypeError, ValueError):
+        ice = value
+    if not isinstance(ice, int) or not 0 <= ice <= 10:
+        raise SignError(f"ice must be 0..10, got {ice!r}", code="sign.ice", value=repr(ice))
+    return ice
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def _member(name: str, value: Any, enum: type[E]) -> E:
+    """The sign's code as a member of `enum`."""
+    try:
+        return enum(value)
+    except (TypeError, ValueError):
+        allowed = ", ".join(str(member.value) for member in enum)
+        raise SignError(
+            f"{name}: {value!r} is not an allowed code; allowed: {allowed}",
+            code="sign.code",
+            sign_key=f"sign.name.{name}",
+            value=repr(value),
+            allowed=allowed,
+        ) from None
 
 
 def check_adverse_event_values(
@@ -90,18 +151,22 @@ def check_adverse_event_values(
     date (shared by the form and the upload). Fills ``computed_grade`` and ``grade``."""
     onset = values["onset_date"]
     if infusion_date is None:
-        checks.add("episode_id", "adverse events are reported after the infusion; record it first")
+        checks.add(
+            "episode_id",
+            "adverse events are reported after the infusion; record it first",
+            "ae.needs_infusion",
+        )
     else:
-        checks.not_before("onset_date", onset, infusion_date, "the infusion")
+        checks.not_before("onset_date", onset, infusion_date, "what.infusion")
     checks.not_future("onset_date", onset)
-    checks.not_before("resolution_date", values.get("resolution_date"), onset, "the onset")
+    checks.not_before("resolution_date", values.get("resolution_date"), onset, "what.onset")
     if death_date is not None:
-        checks.not_after("onset_date", onset, death_date, "the patient's death")
+        checks.not_after("onset_date", onset, death_date, "what.death")
         checks.not_after(
             "resolution_date",
             values.get("resolution_date"),
             death_date,
-            "the patient's death",
+            "what.death",
         )
     kind = values["event_type"]
     graded_by_calculator = (
@@ -113,8 +178,11 @@ def check_adverse_event_values(
     if graded_by_calculator and signs:
         try:
             computed = compute_grade(kind, signs)
-        except (ValueError, TypeError) as exc:
-            checks.add("signs", str(exc))
+        except SignError as exc:
+            checks.add("signs", str(exc), exc.code, **exc.params)
+            return
+        except (ValueError, TypeError) as exc:  # a rule of registry.grading not checked above
+            checks.add("signs", str(exc), "sign.invalid", error=str(exc))
             return
         values["computed_grade"] = computed
         if values.get("grade") is None:
@@ -127,9 +195,16 @@ def check_adverse_event_values(
                 "rule.grade_override", computed=computed, grade=values["grade"],
             )
     elif values.get("grade") is None:
-        checks.add("grade", "give a grade, or the signs for the ASTCT calculator")
+        checks.add(
+            "grade", "give a grade, or the signs for the ASTCT calculator", "ae.grade_missing"
+        )
     elif signs and not graded_by_calculator:
-        checks.add("signs", f"signs are only graded for CRS/ICANS on {GradingScale.astct_2019}")
+        checks.add(
+            "signs",
+            f"signs are only graded for CRS/ICANS on {GradingScale.astct_2019}",
+            "ae.signs_not_graded",
+            scale=GradingScale.astct_2019.value,
+        )
 
 
 def check_adverse_event(session: Session, values: dict[str, Any], checks: Checks) -> None:
@@ -174,12 +249,14 @@ def check_death(
         checks.add(
             "patient_id",
             f"a death is already recorded for {patient.registry_id}; correct it instead",
+            "death.already_recorded",
+            registry_id=patient.registry_id,
         )
     died = values["death_date"]
     checks.not_future("death_date", died)
-    checks.not_before("death_date", died, patient.diagnosis_date, "the diagnosis date")
+    checks.not_before("death_date", died, patient.diagnosis_date, "what.diagnosis_date")
     latest, what = latest_clinical_date(session, values["patient_id"])
-    checks.not_before("death_date", died, latest, f"{what} already recorded")
+    checks.not_before("death_date", died, latest, what)
 
 
 def report_death(
@@ -204,4 +281,4 @@ def _has_text(value: str | None) -> bool:
     return bool(value and value.strip())
 
 
-__all__ = ["report_adverse_event", "report_death", "compute_grade"]
+__all__ = ["SignError", "report_adverse_event", "report_death", "compute_grade"]

@@ -35,18 +35,24 @@ def check_followup_values(
     set-based). Fills ``response_criteria`` from the indication when not given."""
     assessed = values["assessment_date"]
     if infusion_date is None:
-        checks.add("episode_id", "follow-up forms start after the infusion; record it first")
+        checks.add(
+            "episode_id",
+            "follow-up forms start after the infusion; record it first",
+            "followup.needs_infusion",
+        )
     else:
-        checks.not_before("assessment_date", assessed, infusion_date, "the infusion")
+        checks.not_before("assessment_date", assessed, infusion_date, "what.infusion")
         for name in ("relapse_date", "new_therapy_date"):
-            checks.not_before(name, values.get(name), infusion_date, "the infusion")
+            checks.not_before(name, values.get(name), infusion_date, "what.infusion")
     checks.not_future("assessment_date", assessed)
     for name in ("relapse_date", "new_therapy_date"):
-        checks.not_after(name, values.get(name), assessed, "the assessment date")
+        checks.not_after(name, values.get(name), assessed, "what.assessment_date")
     if death_date is not None:
-        checks.not_after("assessment_date", assessed, death_date, "the patient's death")
+        checks.not_after("assessment_date", assessed, death_date, "what.death")
     elif values.get("vital_status") == VitalStatus.dead:
-        checks.add("vital_status", "report the death on the death form first")
+        checks.add(
+            "vital_status", "report the death on the death form first", "followup.death_first"
+        )
     criteria = values.get("response_criteria") or CRITERIA_BY_INDICATION[indication]
     if values.get("response_criteria") is None:
         values["response_criteria"] = criteria
@@ -56,22 +62,35 @@ def check_followup_values(
         checks.add(
             "response",
             f"{response.value!r} is not a {criteria.value} response; choose one of {allowed}",
+            "followup.response_criteria",
+            value=repr(response.value),
+            criteria=criteria.value,
+            allowed=allowed,
         )
     if values.get("mrd_negative") is not None and indication.value != "B-ALL":
-        checks.add("mrd_negative", "MRD is recorded for B-ALL only")
+        checks.add("mrd_negative", "MRD is recorded for B-ALL only", "followup.mrd_ball_only")
     hospital, icu = values.get("hospital_days"), values.get("icu_days")
     if hospital is not None and icu is not None and icu > hospital:
         checks.add("icu_days", f"{icu} ICU days exceed {hospital} hospital days",
                    "rule.icu_exceeds_hospital", icu=icu, hospital=hospital)
     if values.get("relapse_or_progression") and values.get("relapse_date") is None:
-        checks.add("relapse_date", "give the date of relapse or progression")
+        checks.add(
+            "relapse_date",
+            "give the date of relapse or progression",
+            "followup.relapse_date_missing",
+        )
     if not values.get("relapse_or_progression") and values.get("relapse_date") is not None:
-        checks.add("relapse_or_progression", "a relapse date is given: tick relapse/progression")
+        checks.add(
+            "relapse_or_progression",
+            "a relapse date is given: tick relapse/progression",
+            "followup.relapse_unticked",
+        )
     if values.get("new_therapy", NewTherapy.none) != NewTherapy.none:
         checks.check(
             values.get("new_therapy_date") is not None,
             "new_therapy_date",
             "give the date the new therapy started",
+            "followup.new_therapy_date_missing",
         )
 
 
@@ -101,6 +120,9 @@ def check_followup(
                 "timepoint",
                 f"the {values['timepoint'].value} form was already received "
                 f"({fmt(other.assessment_date)}); correct it instead",
+                "followup.timepoint_taken",
+                timepoint=values["timepoint"].value,
+                date=fmt(other.assessment_date),
             )
 
 

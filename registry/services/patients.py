@@ -28,17 +28,31 @@ DUPLICATE_ELSEWHERE = (
 )
 
 
+def snils_error(value: str, exc: ValueError, *, row: int | None = None) -> FieldError:
+    """The field error of a SNILS that `registry.identity` refused, with its catalogue code."""
+    if "control number" in str(exc):
+        return FieldError(
+            "national_insurance_number", str(exc), row, "snils.checksum", {"value": repr(value)}
+        )
+    return FieldError(
+        "national_insurance_number", str(exc), row, "snils.format", {"value": repr(value)}
+    )
+
+
 def check_patient_values(values: dict[str, Any], checks: Checks) -> None:
     """Rules on a patient's values alone (dates, birth year): shared by the form and
     the upload."""
     diagnosis, consent = values["diagnosis_date"], values["consent_date"]
     checks.not_future("diagnosis_date", diagnosis)
     checks.not_future("consent_date", consent)
-    checks.not_before("consent_date", consent, diagnosis, "the diagnosis date")
+    checks.not_before("consent_date", consent, diagnosis, "what.diagnosis_date")
     if diagnosis is not None and values["birth_year"] > diagnosis.year:
         checks.add(
             "birth_year",
             f"{values['birth_year']} is after the diagnosis year {diagnosis.year}",
+            "rule.birth_after_diagnosis",
+            birth_year=values["birth_year"],
+            diagnosis_year=diagnosis.year,
         )
 
 
@@ -59,6 +73,9 @@ def check_patient(
             "site_patient_code",
             f"{values['site_patient_code']!r} is already used at your site for {clash}; "
             "each patient needs their own code",
+            "patient.code_taken",
+            value=repr(values["site_patient_code"]),
+            registry_id=clash,
         )
 
 
@@ -83,13 +100,16 @@ def register_patient(
     require(actor, "patient:write", site_id=site_id)
     checks = Checks()
     if site_id is None or session.get(Site, site_id) is None:
-        raise InvalidInput.one("site_id", f"unknown site {site_id!r}; choose a registered site")
+        raise InvalidInput.one(
+            "site_id",
+            f"unknown site {site_id!r}; choose a registered site",
+            "site.unknown",
+            value=repr(site_id),
+        )
     try:
         hashed = identity_hash(data.national_insurance_number, hmac_key())
     except ValueError as exc:
-        code = "snils.checksum" if "control number" in str(exc) else "snils.format"
-        checks.add("national_insurance_number", str(exc), code,
-                   value=repr(data.national_insurance_number))
+        checks.errors.append(snils_error(data.national_insurance_number, exc))
         hashed = None
     values = data.model_dump(exclude={"national_insurance_number"}) | {"site_id": site_id}
     check_patient(session, values, checks)
@@ -115,7 +135,9 @@ def register_patient(
     except IntegrityError:  # a concurrent registration won the race on a unique key
         session.rollback()
         raise InvalidInput.one(
-            "site_patient_code", "was registered by someone else a moment ago; reload and check"
+            "site_patient_code",
+            "was registered by someone else a moment ago; reload and check",
+            "patient.code_race",
         ) from None
     assert patient.id is not None
     patient.registry_id = f"R-{patient.id:06d}"
@@ -173,7 +195,9 @@ def list_patients(
     require(actor, "patient:read", site_id=site_id)
     scope = site_scope(actor)
     if scope is not None and site_id is not None and site_id != scope:
-        raise PermissionDenied("You may only list your own site's patients.")
+        raise PermissionDenied(
+            "You may only list your own site's patients.", code="denied.own_site_patients"
+        )
     query = select(Patient).order_by(col(Patient.id).desc()).limit(limit)
     wanted = site_id if site_id is not None else scope
     if wanted is not None:

@@ -29,7 +29,9 @@ def _visible(actor: Actor, query: DataQuery) -> None:
     require(actor, "query:read")
     scope = site_scope(actor)
     if scope is not None and query.site_id != scope:
-        raise PermissionDenied("This data query belongs to another site.")
+        raise PermissionDenied(
+            "This data query belongs to another site.", code="denied.query_site"
+        )
 
 
 def list_queries(
@@ -89,11 +91,19 @@ def answer_query(*, session: Session, actor: Actor, query_id: int, body: str) ->
     _visible(actor, query)
     text = (body or "").strip()
     if not text:
-        raise InvalidInput.one("body", "write an answer before sending")
+        raise InvalidInput.one("body", "write an answer before sending", "query.answer_empty")
     if len(text) > MAX_MESSAGE:
-        raise InvalidInput.one("body", f"{len(text)} characters; at most {MAX_MESSAGE}")
+        raise InvalidInput.one(
+            "body",
+            f"{len(text)} characters; at most {MAX_MESSAGE}",
+            "query.answer_too_long",
+            n=len(text),
+            max=MAX_MESSAGE,
+        )
     if query.status == QueryStatus.closed:
-        raise InvalidInput.one("status", "this query is closed; ask a data manager to re-open it")
+        raise InvalidInput.one(
+            "status", "this query is closed; ask a data manager to re-open it", "query.is_closed"
+        )
     message = DataQueryMessage(query_id=query_id, author_user_id=actor.user_id, body=text)
     session.add(message)
     session.flush()

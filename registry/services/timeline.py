@@ -304,11 +304,16 @@ def get_record(*, session: Session, actor: Actor, table: str, row_id: int) -> Re
 
     spec = CORRECTABLE.get(table)
     if spec is None:
-        raise InvalidInput.one("table", f"{table!r} cannot be corrected")
+        raise InvalidInput.one(
+            "table",
+            f"{table!r} cannot be corrected",
+            "correction.table_refused",
+            value=repr(table),
+        )
     row = get_row(session, spec.model, row_id, table)
     require(actor, "patient:read", site_id=spec.site_id(session, row))
     if site_scope(actor) is not None and site_scope(actor) != spec.site_id(session, row):
-        raise PermissionDenied("This record belongs to another site.")
+        raise PermissionDenied("This record belongs to another site.", code="denied.site")
     last = session.exec(
         select(AuditEvent.username)
         .where(AuditEvent.table_name == table, AuditEvent.row_id == row_id)

@@ -39,33 +39,42 @@ def check_episode(session: Session, values: dict[str, Any], checks: Checks) -> N
     """Date order of an episode: diagnosis <= apheresis <= lot <= infusion <= death."""
     patient = get_row(session, Patient, values["patient_id"], "patient")
     if session.get(Product, values["product_id"]) is None:
-        checks.add("product_id", f"unknown product {values['product_id']!r}")
+        checks.add(
+            "product_id",
+            f"unknown product {values['product_id']!r}",
+            "episode.product_unknown",
+            value=repr(values["product_id"]),
+        )
     apheresis = values["apheresis_date"]
     checks.not_future("apheresis_date", apheresis)
-    checks.not_before("apheresis_date", apheresis, patient.diagnosis_date, "the diagnosis date")
+    checks.not_before("apheresis_date", apheresis, patient.diagnosis_date, "what.diagnosis_date")
     infusion = values.get("infusion_date")
     if infusion is not None:
         checks.not_future("infusion_date", infusion)
-        checks.not_before("infusion_date", infusion, apheresis, "the apheresis date")
+        checks.not_before("infusion_date", infusion, apheresis, "what.apheresis_date")
         if values.get("not_infused_reason") is not None:
-            checks.add("not_infused_reason", "an infused episode cannot have a not-infused reason")
+            checks.add(
+                "not_infused_reason",
+                "an infused episode cannot have a not-infused reason",
+                "episode.infused_with_reason",
+            )
     checks.not_future("not_infused_date", values.get("not_infused_date"))
     checks.not_before(
-        "not_infused_date", values.get("not_infused_date"), apheresis, "the apheresis date"
+        "not_infused_date", values.get("not_infused_date"), apheresis, "what.apheresis_date"
     )
     lot_id = values.get("lot_id")
     if lot_id is not None and infusion is not None:
         lot = get_row(session, ManufacturingLot, lot_id, "manufacturing lot")
-        checks.not_before("infusion_date", infusion, lot.release_date, "the lot's release date")
+        checks.not_before("infusion_date", infusion, lot.release_date, "what.lot_release")
     death = death_of(session, patient.id) if patient.id is not None else None
     if death is not None:
         for name in ("apheresis_date", "infusion_date"):
-            checks.not_after(name, values.get(name), death.death_date, "the patient's death")
+            checks.not_after(name, values.get(name), death.death_date, "what.death")
         checks.not_after(
             "not_infused_date",
             values.get("not_infused_date"),
             death.death_date,
-            "the patient's death",
+            "what.death",
         )
 
 
@@ -109,16 +118,24 @@ def check_lot(
         "release_date",
         values.get("release_date"),
         values["start_date"],
-        "the manufacturing start date",
+        "what.manufacturing_start",
     )
     if values.get("manufacturing_failed") and values.get("release_date") is not None:
-        checks.add("release_date", "a failed manufacture has no release date; leave it empty")
+        checks.add(
+            "release_date",
+            "a failed manufacture has no release date; leave it empty",
+            "lot.failed_release",
+        )
     if episode is not None:
         checks.not_before(
-            "start_date", values["start_date"], episode.apheresis_date, "the apheresis date"
+            "start_date", values["start_date"], episode.apheresis_date, "what.apheresis_date"
         )
         if values["product_id"] != episode.product_id:
-            checks.add("product_id", "the lot's product differs from the episode's product")
+            checks.add(
+                "product_id",
+                "the lot's product differs from the episode's product",
+                "lot.product_mismatch",
+            )
     same = select(ManufacturingLot.id).where(ManufacturingLot.lot_number == values["lot_number"])
     if exclude_id is not None:
         same = same.where(ManufacturingLot.id != exclude_id)
@@ -127,6 +144,8 @@ def check_lot(
             "lot_number",
             f"{values['lot_number']!r} is already recorded; lot numbers "
             "are unique (chain of identity)",
+            "lot.number_taken",
+            value=repr(values["lot_number"]),
         )
 
 
@@ -141,7 +160,11 @@ def record_lot(
     episode = load_episode(session, actor, data.episode_id, "patient:write")
     checks = Checks()
     if episode.lot_id is not None:
-        checks.add("episode_id", "this episode already has a lot; correct that record instead")
+        checks.add(
+            "episode_id",
+            "this episode already has a lot; correct that record instead",
+            "lot.episode_has_lot",
+        )
     values = data.model_dump(exclude={"episode_id"})
     check_lot(session, values, checks, episode)
     checks.raise_if_any()
@@ -184,15 +207,26 @@ def attach_lot(
     lot = get_row(session, ManufacturingLot, data.lot_id, "manufacturing lot")
     checks = Checks()
     if episode.lot_id is not None:
-        checks.add("episode_id", "this episode already has a lot; correct that record instead")
+        checks.add(
+            "episode_id",
+            "this episode already has a lot; correct that record instead",
+            "lot.episode_has_lot",
+        )
     owner = session.exec(
         select(TreatmentEpisode.id).where(TreatmentEpisode.lot_id == lot.id)
     ).first()
     if owner is not None:
-        checks.add("lot_id", f"lot {lot.lot_number} already belongs to another episode")
+        checks.add(
+            "lot_id",
+            f"lot {lot.lot_number} already belongs to another episode",
+            "lot.linked_elsewhere",
+            lot=lot.lot_number,
+        )
     if lot.product_id != episode.product_id:
-        checks.add("lot_id", "the lot's product differs from the episode's product")
-    checks.not_before("lot_id", lot.start_date, episode.apheresis_date, "the apheresis date")
+        checks.add(
+            "lot_id", "the lot's product differs from the episode's product", "lot.product_mismatch"
+        )
+    checks.not_before("lot_id", lot.start_date, episode.apheresis_date, "what.apheresis_date")
     checks.raise_if_any()
     apply_update(session, actor, episode, {"lot_id": lot.id})
     session.commit()
@@ -208,11 +242,16 @@ def record_infusion(
     checks = Checks()
     _check_still_open(episode, checks)
     if episode.lot_id is None:
-        checks.add("episode_id", "record the manufacturing lot before the infusion")
+        checks.add("episode_id", "record the manufacturing lot before the infusion", "lot.missing")
     else:
         lot = get_row(session, ManufacturingLot, episode.lot_id, "manufacturing lot")
         if lot.manufacturing_failed or lot.release_date is None:
-            checks.add("episode_id", f"lot {lot.lot_number} was not released; it cannot be infused")
+            checks.add(
+                "episode_id",
+                f"lot {lot.lot_number} was not released; it cannot be infused",
+                "lot.not_released",
+                lot=lot.lot_number,
+            )
     changes = data.model_dump(exclude={"episode_id"})
     values = snapshot_values(episode) | changes
     check_episode(session, values, checks)
@@ -248,9 +287,15 @@ def _check_still_open(episode: TreatmentEpisode, checks: Checks) -> None:
         checks.add(
             "episode_id",
             f"already infused on {fmt(episode.infusion_date)}; correct that record instead",
+            "episode.already_infused",
+            date=fmt(episode.infusion_date),
         )
     elif episode.not_infused_reason is not None:
-        checks.add("episode_id", "already recorded as not infused; correct that record instead")
+        checks.add(
+            "episode_id",
+            "already recorded as not infused; correct that record instead",
+            "episode.already_not_infused",
+        )
 
 
 __all__ = [

@@ -373,7 +373,7 @@ def convert_cell(column: Column, text: str, row: int) -> tuple[Any, FieldError |
                 column.name,
                 f"{text!r} is not a date; write it as DD.MM.YYYY or YYYY-MM-DD",
                 row=row,
-                code="pydantic.date_parsing",
+                code="upload.error.date",
                 params={"value": repr(text)},
             )
         return value, None
@@ -387,7 +387,7 @@ def convert_cell(column: Column, text: str, row: int) -> tuple[Any, FieldError |
             column.name,
             f"{text!r} is not yes/no; write yes or no (true/false, 1/0, да/нет)",
             row=row,
-            code="pydantic.bool_parsing",
+            code="upload.error.bool",
             params={"value": repr(text)},
         )
     if column.type == "float" and _DECIMAL_COMMA.match(text):
@@ -449,12 +449,21 @@ def read_upload(filename: str, content: bytes, *, kind: UploadKind | None = None
     """
     notes: list[str] = []
     lower = filename.lower().strip()
+    name = repr(filename)
     if not content.strip():
-        raise InvalidInput.one("file", f"{filename!r} is empty; upload a filled-in template")
+        raise InvalidInput.one(
+            "file",
+            f"{filename!r} is empty; upload a filled-in template",
+            "upload.error.file_empty",
+            value=name,
+        )
     if lower.endswith(".xlsx"):
         if not content.startswith(_XLSX_MAGIC):
             raise InvalidInput.one(
-                "file", f"{filename!r} is not an XLSX workbook; save it from Excel as .xlsx"
+                "file",
+                f"{filename!r} is not an XLSX workbook; save it from Excel as .xlsx",
+                "upload.error.not_xlsx",
+                value=name,
             )
         rows = _xlsx_rows(content)
     elif lower.endswith(".csv"):
@@ -463,15 +472,23 @@ def read_upload(filename: str, content: bytes, *, kind: UploadKind | None = None
                 "file",
                 f"{filename!r} is not a text CSV file; save it as 'CSV UTF-8' or upload it "
                 "as .xlsx",
+                "upload.error.not_text_csv",
+                value=name,
             )
         rows = _csv_rows(content, notes)
     elif lower.endswith(".xls"):
         raise InvalidInput.one(
-            "file", f"{filename!r} is an old Excel 97-2003 file; save it as .xlsx or CSV UTF-8"
+            "file",
+            f"{filename!r} is an old Excel 97-2003 file; save it as .xlsx or CSV UTF-8",
+            "upload.error.old_xls",
+            value=name,
         )
     else:
         raise InvalidInput.one(
-            "file", f"{filename!r} is neither CSV nor XLSX; upload a .csv or .xlsx file"
+            "file",
+            f"{filename!r} is neither CSV nor XLSX; upload a .csv or .xlsx file",
+            "upload.error.file_type",
+            value=name,
         )
     return _frame(filename, rows, notes, kind)
 
@@ -499,7 +516,10 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise InvalidInput.one(
-            "file", f"the workbook cannot be read ({type(exc).__name__}); save it again as .xlsx"
+            "file",
+            f"the workbook cannot be read ({type(exc).__name__}); save it again as .xlsx",
+            "upload.error.unreadable",
+            error=type(exc).__name__,
         ) from None
 
     def rows() -> Iterator[tuple[int, list[str]]]:
@@ -527,7 +547,12 @@ def _frame(
             header = [c.strip().lstrip("\ufeff").lower() for c in cells]
             break
     if header is None:
-        raise InvalidInput.one("file", f"{filename!r} is empty; upload a filled-in template")
+        raise InvalidInput.one(
+            "file",
+            f"{filename!r} is empty; upload a filled-in template",
+            "upload.error.file_empty",
+            value=repr(filename),
+        )
     while header and header[-1] == "":
         header.pop()
     width = len(header)
@@ -539,7 +564,10 @@ def _frame(
             continue
         if len(numbers) >= MAX_ROWS:
             raise InvalidInput.one(
-                "file", f"more than {MAX_ROWS:,} data rows; split the file into smaller ones"
+                "file",
+                f"more than {MAX_ROWS:,} data rows; split the file into smaller ones",
+                "upload.error.too_many_rows",
+                max=MAX_ROWS,
             )
         extra = [i for i in range(width, len(cells)) if cells[i].strip()]
         if extra:
@@ -549,6 +577,8 @@ def _frame(
                     f"has a value ({cells[extra[0]].strip()!r}) but no header; add the "
                     "column's name or delete the value",
                     row=number,
+                    code="upload.error.value_without_header",
+                    params={"value": repr(cells[extra[0]].strip())},
                 )
             )
         numbers.append(number)
@@ -558,7 +588,10 @@ def _frame(
         raise InvalidInput(errors)
     if not data:
         raise InvalidInput.one(
-            "file", f"{filename!r} has a header but no data rows; add one row per record"
+            "file",
+            f"{filename!r} has a header but no data rows; add one row per record",
+            "upload.error.no_rows",
+            value=repr(filename),
         )
     frame = pd.DataFrame(
         data, columns=header, index=pd.Index(numbers, name="row"), dtype=object
@@ -573,10 +606,22 @@ def _check_header(header: Sequence[str], kind: UploadKind | None) -> list[FieldE
     for position, name in enumerate(header, start=1):
         if name == "":
             errors.append(
-                FieldError(f"column {position}", "has no header; name it or delete it", row=1)
+                FieldError(
+                    f"column {position}",
+                    "has no header; name it or delete it",
+                    row=1,
+                    code="upload.error.header_empty",
+                )
             )
         elif name in seen:
-            errors.append(FieldError(name, "appears twice in the header; keep one", row=1))
+            errors.append(
+                FieldError(
+                    name,
+                    "appears twice in the header; keep one",
+                    row=1,
+                    code="upload.error.header_twice",
+                )
+            )
         seen.add(name)
     if kind is None:
         return errors
@@ -588,14 +633,35 @@ def _check_header(header: Sequence[str], kind: UploadKind | None) -> list[FieldE
             message = (
                 "is not accepted: an upload always goes to your own site; delete this column"
             )
-        else:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            message = (
-                f"unknown column for a {UploadKind(kind).value} upload; {hint}the template's "
-                f"columns are: {', '.join(known)}"
+            errors.append(FieldError(name, message, row=1, code="upload.error.site_column"))
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        kind_name, columns = UploadKind(kind).value, ", ".join(known)
+        message = (
+            f"unknown column for a {kind_name} upload; {hint}the template's columns are: "
+            f"{columns}"
+        )
+        if close:
+            errors.append(
+                FieldError(
+                    name,
+                    message,
+                    row=1,
+                    code="upload.error.unknown_column_hint",
+                    params={"kind": kind_name, "close": repr(close[0]), "columns": columns},
+                )
             )
-        errors.append(FieldError(name, message, row=1))
+        else:
+            errors.append(
+                FieldError(
+                    name,
+                    message,
+                    row=1,
+                    code="upload.error.unknown_column",
+                    params={"kind": kind_name, "columns": columns},
+                )
+            )
     for column in known.values():
         if column.required and column.name not in seen:
             errors.append(
@@ -604,6 +670,7 @@ def _check_header(header: Sequence[str], kind: UploadKind | None) -> list[FieldE
                     "required column is missing from the header; download the template to "
                     "see the expected columns",
                     row=1,
+                    code="upload.error.column_missing",
                 )
             )
     return errors
@@ -642,7 +709,12 @@ def template(kind: UploadKind, fmt: FileFormat) -> bytes:
         return buffer.getvalue().encode("utf-8-sig")
     if fmt == "xlsx":
         return _xlsx_template(UploadKind(kind), columns)
-    raise InvalidInput.one("fmt", f"{fmt!r} is not a template format; choose csv or xlsx")
+    raise InvalidInput.one(
+        "fmt",
+        f"{fmt!r} is not a template format; choose csv or xlsx",
+        "upload.error.template_format",
+        value=repr(fmt),
+    )
 
 
 def _xlsx_template(kind: UploadKind, columns: Sequence[Column]) -> bytes:

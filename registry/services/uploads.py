@@ -46,6 +46,7 @@ from sqlmodel import Session, SQLModel, col, select
 from registry.auth import Actor, require
 from registry.config import hmac_key
 from registry.errors import Conflict, FieldError, InvalidInput, PermissionDenied
+from registry.i18n import t
 from registry.identity import identity_hash
 from registry.models import (
     AdverseEvent,
@@ -72,7 +73,11 @@ from registry.services.audit import BOOKKEEPING, PRIVATE_COLUMNS, jsonable
 from registry.services.common import Checks, field_errors, fmt
 from registry.services.events import check_adverse_event_values
 from registry.services.followup import check_followup_values
-from registry.services.patients import DUPLICATE_ELSEWHERE_UPLOAD, check_patient_values
+from registry.services.patients import (
+    DUPLICATE_ELSEWHERE_UPLOAD,
+    check_patient_values,
+    snils_error,
+)
 from registry.services.upload_templates import (
     NOT_GIVEN,
     SIGN_COLUMNS,
@@ -266,7 +271,8 @@ def commit_upload(
         session.rollback()
         raise Conflict(
             "A record with the same key was saved by someone else while the upload ran; "
-            "nothing was saved. Preview the file again."
+            "nothing was saved. Preview the file again.",
+            code="upload.error.race",
         ) from None
     except BaseException:
         session.rollback()
@@ -302,14 +308,18 @@ def _check_file(
 ) -> _Plan:
     if actor.site_id is None:
         raise PermissionDenied(
-            f"{actor.username} has no site; an upload goes to a site clinician's own site"
+            f"{actor.username} has no site; an upload goes to a site clinician's own site",
+            code="denied.upload_no_site",
+            username=actor.username,
         )
     try:
         kind = UploadKind(kind)
     except ValueError:
         allowed = ", ".join(k.value for k in UploadKind)
         message = f"{kind!r} is not an upload kind; choose one of {allowed}"
-        raise InvalidInput.one("kind", message) from None
+        raise InvalidInput.one(
+            "kind", message, "upload.error.kind", value=repr(kind), allowed=allowed
+        ) from None
     frame = read_upload(filename, content, kind=kind)
     records: dict[int, dict[str, str]] = frame.to_dict("index")  # type: ignore[assignment]
     counter = _Counter(progress, len(records), steps)
@@ -392,11 +402,27 @@ def _differences(row: dict[str, Any], saved: dict[str, Any], names: Iterable[str
     return [name for name in names if jsonable(row.get(name)) != jsonable(saved.get(name))]
 
 
-def _conflict_message(what: str, differ: Sequence[str]) -> str:
-    return (
-        f"{what} is already saved with different values ({', '.join(differ)}); an upload "
-        "never changes a saved record: use a correction on that record, or make the row "
-        "match it"
+@dataclass(frozen=True)
+class _Record:
+    """How an error names an uploaded record: an ``upload.record.*`` phrase and its params."""
+
+    key: str
+    params: dict[str, Any]
+
+    def __str__(self) -> str:
+        return t(self.key, "en", **self.params)
+
+
+def _differs(field: str, row: int, record: _Record, differ: Sequence[str]) -> FieldError:
+    """The error of a row whose record is already saved with other values."""
+    fields = ", ".join(differ)
+    return FieldError(
+        field,
+        f"{record} is already saved with different values ({fields}); an upload never "
+        "changes a saved record: use a correction on that record, or make the row match it",
+        row,
+        "upload.error.differs",
+        {"what_key": record.key, **record.params, "fields": fields},
     )
 
 
@@ -420,7 +446,7 @@ def _check_patients(
             try:
                 row.extra["identity_hash"] = identity_hash(snils, key)
             except ValueError as exc:
-                row.errors.append(FieldError("national_insurance_number", str(exc), row=row.number))
+                row.errors.append(snils_error(snils, exc, row=row.number))
         return model
 
     rows = _read_rows(records, columns_of(UploadKind.patients), counter, build)
@@ -456,6 +482,8 @@ def _check_patients(
                         f"{code!r} is already on row {seen_codes[code]} of this file; each "
                         "patient appears once per file",
                         row=row.number,
+                        code="upload.error.patient_twice",
+                        params={"value": repr(code), "row": seen_codes[code]},
                     )
                 )
             else:
@@ -465,7 +493,10 @@ def _check_patients(
             if other is not None and other[0] != site_id:
                 errors.append(
                     FieldError(
-                        "national_insurance_number", DUPLICATE_ELSEWHERE_UPLOAD, row=row.number
+                        "national_insurance_number",
+                        DUPLICATE_ELSEWHERE_UPLOAD,
+                        row=row.number,
+                        code="snils.elsewhere_upload",
                     )
                 )
             elif other is not None and other[2] != code:
@@ -475,6 +506,8 @@ def _check_patients(
                         f"already registered at your site as {other[1]}; "
                         "add a new treatment episode to that patient instead",
                         row=row.number,
+                        code="snils.here",
+                        params={"registry_id": other[1]},
                     )
                 )
             elif hashed in seen_hashes:
@@ -484,6 +517,8 @@ def _check_patients(
                         f"the same national insurance number is on row {seen_hashes[hashed]} "
                         "of this file; one person is registered once",
                         row=row.number,
+                        code="upload.error.snils_twice",
+                        params={"row": seen_hashes[hashed]},
                     )
                 )
             seen_hashes.setdefault(hashed, row.number)
@@ -500,10 +535,11 @@ def _check_patients(
             if existing["identity_hash"] != hashed:
                 differ.append("national_insurance_number")
             if differ:
-                what = f"patient {code!r} ({existing['registry_id']})"
-                errors.append(
-                    FieldError("site_patient_code", _conflict_message(what, differ), row.number)
+                record = _Record(
+                    "upload.record.patient",
+                    {"patient": repr(code), "registry_id": existing["registry_id"]},
                 )
+                errors.append(_differs("site_patient_code", row.number, record, differ))
             plan.errors.extend(errors)  # an identical saved row is skipped, not re-checked
             continue
         plan.errors.extend(errors + checks.errors)
@@ -533,7 +569,11 @@ def _episode_key(row: _Row) -> tuple[str, int] | None:
     raw = row.cells.pop("episode_number", "1")
     if code is None:
         message = "required: the patient's code at your site"
-        row.errors.append(FieldError("site_patient_code", message, row=row.number))
+        row.errors.append(
+            FieldError(
+                "site_patient_code", message, row=row.number, code="upload.error.code_missing"
+            )
+        )
     try:
         number = int(str(raw))
         if number < 1:
@@ -545,6 +585,8 @@ def _episode_key(row: _Row) -> tuple[str, int] | None:
                 f"{raw!r} is not an episode number; write 1 for the patient's first episode, "
                 "2 for the second, ... (empty = 1)",
                 row=row.number,
+                code="upload.error.episode_number",
+                params={"value": repr(raw)},
             )
         )
         return None
@@ -605,10 +647,26 @@ def _find_episode(
             message = (
                 f"no patient {code!r} at your site; check the code, or register the patient first"
             )
-            row.errors.append(FieldError("site_patient_code", message, row=row.number))
+            row.errors.append(
+                FieldError(
+                    "site_patient_code",
+                    message,
+                    row=row.number,
+                    code="upload.error.no_patient",
+                    params={"value": repr(code)},
+                )
+            )
         else:
             message = f"patient {code!r} has no treatment episode {number} at your site"
-            row.errors.append(FieldError("episode_number", message, row=row.number))
+            row.errors.append(
+                FieldError(
+                    "episode_number",
+                    message,
+                    row=row.number,
+                    code="upload.error.no_episode",
+                    params={"value": repr(code), "number": number},
+                )
+            )
     return episode
 
 
@@ -652,12 +710,14 @@ def _check_followups(
             death_date=episode.death_date,
         )
         key = _followup_key(values)
-        form = (
-            f"the {values['timepoint'].value} form"
+        patient = {"patient": repr(episode.patient_code), "episode": episode.number}
+        label = (
+            _Record("upload.record.form", {"timepoint": values["timepoint"].value, **patient})
             if values["timepoint"] != Timepoint.unscheduled
-            else f"the unscheduled visit of {fmt(values['assessment_date'])}"
+            else _Record(
+                "upload.record.visit", {"date": fmt(values["assessment_date"]), **patient}
+            )
         )
-        label = f"{form} of patient {episode.patient_code!r} episode {episode.number}"
         _classify(
             plan,
             row,
@@ -698,10 +758,30 @@ def _sign_values(row: _Row) -> dict[str, Any] | None:
             if enum is not None:
                 allowed = ", ".join(str(m.value) for m in enum)
                 message = f"{value!r} is not an allowed code; allowed: {allowed}"
+                error = FieldError(
+                    name,
+                    message,
+                    row.number,
+                    "upload.error.code",
+                    {"value": repr(value), "allowed": allowed},
+                )
+            elif col_type == "float":
+                error = FieldError(
+                    name,
+                    f"{value!r} is not a number",
+                    row.number,
+                    "upload.error.number",
+                    {"value": repr(value)},
+                )
             else:
-                number = "number" if col_type == "float" else "whole number"
-                message = f"{value!r} is not a {number}"
-            row.errors.append(FieldError(name, message, row=row.number))
+                error = FieldError(
+                    name,
+                    f"{value!r} is not a whole number",
+                    row.number,
+                    "upload.error.whole_number",
+                    {"value": repr(value)},
+                )
+            row.errors.append(error)
         row.extra.setdefault("sign_columns", []).append(name)
     return signs or None
 
@@ -735,9 +815,14 @@ def _check_adverse_events(
             values, checks, infusion_date=episode.infusion_date, death_date=episode.death_date
         )
         key = _event_key(values)
-        label = (
-            f"the {values['event_type'].value} of {fmt(values['onset_date'])} of patient "
-            f"{episode.patient_code!r} episode {episode.number}"
+        label = _Record(
+            "upload.record.event",
+            {
+                "event_type": values["event_type"].value,
+                "date": fmt(values["onset_date"]),
+                "patient": repr(episode.patient_code),
+                "episode": episode.number,
+            },
         )
         _classify(
             plan,
@@ -762,7 +847,7 @@ def _classify(
     row: _Row,
     values: dict[str, Any],
     rule_errors: list[FieldError],
-    natural_key: tuple[tuple[Any, ...], str, str, dict[tuple[Any, ...], int]],
+    natural_key: tuple[tuple[Any, ...], str, _Record, dict[tuple[Any, ...], int]],
     saved: list[dict[str, Any]],
     names: Sequence[str],
     site_id: int,
@@ -776,7 +861,15 @@ def _classify(
     key_errors: list[FieldError] = []
     if key in seen:
         message = f"{label} is already on row {seen[key]} of this file; give each record once"
-        key_errors.append(FieldError(key_column, message, row=row.number))
+        key_errors.append(
+            FieldError(
+                key_column,
+                message,
+                row=row.number,
+                code="upload.error.twice",
+                params={"what_key": label.key, **label.params, "row": seen[key]},
+            )
+        )
     else:
         seen[key] = row.number
     if saved:
@@ -785,7 +878,7 @@ def _classify(
             plan.errors.extend(key_errors)  # identical to a saved record: skipped, not re-checked
             return
         differ = _differences(values, saved[0], names)
-        key_errors.append(FieldError(key_column, _conflict_message(label, differ), row.number))
+        key_errors.append(_differs(key_column, row.number, label, differ))
     plan.errors.extend(rules + key_errors)
     if not rules and not key_errors:
         plan.inserts.append(values | {"site_id": site_id})

@@ -34,7 +34,7 @@ def get_worklist(
     within `upcoming_days`, and the site's queries not yet closed."""
     require(actor, "schedule:read")
     if actor.role != Role.site_clinician or actor.site_id is None:
-        raise PermissionDenied("The worklist is a site clinician's page.")
+        raise PermissionDenied("The worklist is a site clinician's page.", code="denied.worklist")
     site = session.get(Site, actor.site_id)
     forms = list_expected_forms(
         session=session, actor=actor, as_of=as_of, horizon_days=upcoming_days

@@ -194,7 +194,8 @@ def test_register_refuses_bad_fields_next_to_them_and_writes_nothing(portal: Por
     under_snils = messages_under(at, "reg_snils")
     assert len(under_snils) == 1 and bad in under_snils[0]
     under_consent = messages_under(at, "reg_consent")
-    expected = ru("date.before", value="01.04.2024", what="the diagnosis date", limit="01.05.2024")
+    expected = ru("date.before", value="01.04.2024", what=ru("what.diagnosis_date"),
+                  limit="01.05.2024")
     assert under_consent == [f":red[{expected}]"]
     assert messages_under(at, "reg_code") == [] and messages_under(at, "reg_diagnosis") == []
     summary = texts(at.error)
@@ -256,7 +257,7 @@ def test_treatment_chain_through_the_forms(portal: Portal) -> None:
     at = submit(at, "infusion")
     assert not at.exception
     under = messages_under(at, "inf_date")
-    assert any(ru("date.before", value="10.01.2025", what="the apheresis date",
+    assert any(ru("date.before", value="10.01.2025", what=ru("what.apheresis_date"),
                   limit="20.01.2025") in m for m in under), under
     assert texts(at.error)[0].startswith(ru("common.nothing_saved"))
     assert portal.count(AuditEvent) == audits
