@@ -5,8 +5,9 @@ import streamlit as st
 
 from pages.ui import forms
 from pages.ui.state import require_actor, selected_patient, session_scope
-from pages.ui.text import dmy, label, tr
+from pages.ui.text import dmy, label, lang, tr
 from registry import RegistryError, today
+from registry.i18n import message_text
 from registry.models.enums import (
     AdverseEventType,
     Consciousness,
@@ -75,8 +76,8 @@ if event_type in (AdverseEventType.crs, AdverseEventType.icans):
                      "seizure": seizure.value, "motor": motor.value, "raised_icp": icp.value}
         try:
             computed = compute_grade(event_type, signs)
-        except ValueError as exc:
-            st.warning(str(exc))
+        except RegistryError as exc:  # a sign out of range: say which, in the user's language
+            st.warning(message_text(exc, lang()))
         if computed is not None:
             st.metric(tr("ae.computed_grade", kind=event_type.value), computed)
         forms.show_error(FORM, "signs")
