@@ -15,6 +15,7 @@ from typing import Literal
 from registry.errors import FieldError, RegistryError
 from registry.i18n_leadership import ENTRIES as LEADERSHIP_ENTRIES
 from registry.i18n_messages import ENTRIES as MESSAGE_ENTRIES
+from registry.i18n_outcomes import ENTRIES as OUTCOME_ENTRIES
 
 Language = Literal["ru", "en"]
 LANGUAGES: tuple[Language, ...] = ("ru", "en")
@@ -626,6 +627,7 @@ def _merge(entries: dict[str, dict[str, str]]) -> None:
 
 
 _merge(LEADERSHIP_ENTRIES)
+_merge(OUTCOME_ENTRIES)
 _merge(MESSAGE_ENTRIES)
 
 

@@ -57,6 +57,8 @@ def pages_for(actor: Actor | None) -> dict[str, list[st.Page]] | list[st.Page]:
             _page("lead_overview.py", "lead.nav.overview", ":material/monitoring:"),
             _page("lead_safety.py", "lead.nav.safety", ":material/health_and_safety:"),
             _page("lead_production.py", "lead.nav.production", ":material/factory:"),
+            _page("lead_outcomes.py", "lead.nav.outcomes", ":material/show_chart:"),
+            _page("lead_centres.py", "lead.nav.centres", ":material/apartment:"),
         ]
     sections[tr("nav.section.account")] = account
     return sections

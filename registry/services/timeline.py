@@ -104,7 +104,7 @@ def search_patients(
     if product_id is not None:
         query = query.where(col(TreatmentEpisode.product_id) == product_id)
     rows = []
-    for patient, site_code, episode, product, death_id in session.execute(query).tuples():
+    for patient, site_code, episode, product, death_id in session.execute(query).all():
         row_status = _status(episode, death_id)
         if status and row_status != status:
             continue
