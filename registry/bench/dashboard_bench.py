@@ -35,6 +35,8 @@ from registry.db import make_engine, migrate
 from registry.models.enums import Role
 from registry.seed import seed_synthetic
 from registry.services import cache, leadership
+from registry.services.centres import centre_report
+from registry.services.outcomes import outcomes
 from registry.services.worklist import get_worklist
 
 AS_OF = date(2026, 11, 1)
@@ -85,6 +87,8 @@ def measure(engine: Engine, repeat: int) -> list[tuple[str, list[float]]]:
         "overview": lambda s: leadership.overview(session=s, actor=lead, as_of=AS_OF),
         "safety": lambda s: leadership.safety(session=s, actor=lead),
         "production": lambda s: leadership.production(session=s, actor=lead),
+        "outcomes": lambda s: outcomes(session=s, actor=lead, endpoint="os", as_of=AS_OF),
+        "centres": lambda s: centre_report(session=s, actor=lead, as_of=AS_OF),
     }
     for name, fn in pages.items():
         timed(f"dashboard {name} cold", fn, cold=True)

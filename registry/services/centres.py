@@ -62,6 +62,7 @@ from registry.analysis import (
 from registry.auth import Actor
 from registry.errors import InvalidInput
 from registry.models import Site
+from registry.services.cache import cached
 from registry.services.leadership import DAYS_PER_MONTH, SUPPRESSED, overview
 from registry.services.outcomes import require_leadership
 from registry.services.summary import SMALL_CELL, suppress
@@ -240,7 +241,7 @@ def _flags(session: Session, actor: Actor, as_of: date, threshold: float
     return out
 
 
-def centre_report(*, session: Session, actor: Actor, as_of: date,
+def _compute_centre_report(*, session: Session, actor: Actor, as_of: date,
                   completeness_threshold: float = 0.9) -> CentreReport:
     """Risk-adjusted observed vs expected 1-year OS per site, with funnel-plot limits.
 
@@ -340,3 +341,14 @@ __all__ = [
     "centre_report",
     "funnel_limits",
 ]
+
+
+def centre_report(*, session: Session, actor: Actor, as_of: date,
+                  completeness_threshold: float = 0.9) -> CentreReport:
+    require_leadership(actor)
+    return cached(session, "centres", (as_of, completeness_threshold),
+                  lambda: _compute_centre_report(session=session, actor=actor, as_of=as_of,
+                                                 completeness_threshold=completeness_threshold))
+
+
+centre_report.__doc__ = _compute_centre_report.__doc__

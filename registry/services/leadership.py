@@ -420,7 +420,9 @@ def _completeness(session: Session, as_of: date, threshold: float
         .outerjoin(Death, col(Death.patient_id) == TE.patient_id)
         .outerjoin(lost, lost.c.episode_id == TE.id)
         .outerjoin(FollowUp, sa.and_(col(FollowUp.episode_id) == TE.id,
-                                     col(FollowUp.timepoint) == sched.c.timepoint))
+                                     col(FollowUp.timepoint) == sched.c.timepoint,
+                                     # lets the partial unique index (episode, timepoint) serve
+                                     col(FollowUp.timepoint) != "unscheduled"))
         .where(_infused(), closes < as_day)
         .group_by(col(Site.code), col(Site.name), sched.c.timepoint, sched.c.ordinal)
     )

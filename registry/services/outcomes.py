@@ -56,6 +56,7 @@ from registry.config import SEED_DATA_DIR
 from registry.errors import InvalidInput, PermissionDenied
 from registry.models import Product
 from registry.models.enums import Indication
+from registry.services.cache import cached
 from registry.services.leadership import DAYS_PER_MONTH, LEADERSHIP_ROLES, SUPPRESSED
 from registry.services.summary import SMALL_CELL, suppress
 
@@ -283,7 +284,7 @@ def _logrank(data: pd.DataFrame, shown: list[str]) -> pd.DataFrame:
     return pd.DataFrame([row], columns=list(LOGRANK_COLUMNS))
 
 
-def outcomes(*, session: Session, actor: Actor, endpoint: Endpoint | str,
+def _compute_outcomes(*, session: Session, actor: Actor, endpoint: Endpoint | str,
              origin: Origin | str = Origin.infusion,
              indication: Indication | str | None = None, as_of: date) -> Outcomes:
     """Kaplan-Meier survival by product, with numbers at risk, medians, landmarks, log-rank.
@@ -379,3 +380,16 @@ __all__ = [
     "outcomes",
     "published_benchmarks",
 ]
+
+
+def outcomes(*, session: Session, actor: Actor, endpoint: Endpoint | str,
+             origin: Origin | str = Origin.infusion,
+             indication: Indication | str | None = None, as_of: date) -> Outcomes:
+    require_leadership(actor)
+    key = (str(endpoint), str(origin), None if indication is None else str(indication), as_of)
+    return cached(session, "outcomes", key, lambda: _compute_outcomes(
+        session=session, actor=actor, endpoint=endpoint, origin=origin, indication=indication,
+        as_of=as_of))
+
+
+outcomes.__doc__ = _compute_outcomes.__doc__
