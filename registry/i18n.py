@@ -64,6 +64,7 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "nav.upload": {"ru": "Загрузка файла", "en": "Bulk upload"},
     "nav.queries": {"ru": "Запросы данных", "en": "Data queries"},
     "nav.logout": {"ru": "Выйти", "en": "Log out"},
+    "chart.download_svg": {"ru": "Скачать график (SVG)", "en": "Download chart (SVG)"},
     "home.signed_in": {
         "ru": "Вы вошли как **{username}** · роль: {role}",
         "en": "Signed in as **{username}** · role: {role}",

@@ -91,8 +91,9 @@ def test_leadership_sees_charts_each_with_a_csv_download(portal: str, page: str)
     specs = charts(at)
     assert len(specs) == n_charts
     buttons = downloads(at)
-    assert len(buttons) == len(specs)
-    assert {b.proto.label for b in buttons} == {t("lead.download_csv", "ru")}
+    assert len(buttons) == 2 * len(specs)  # each chart: its data as CSV and itself as SVG
+    assert sorted(b.proto.label for b in buttons) == sorted(
+        [t("lead.download_csv", "ru"), t("chart.download_svg", "ru")] * len(specs))
     assert len({b.key for b in buttons}) == len(buttons)
     assert at.dataframe, "every page has its tables"
 

@@ -85,8 +85,9 @@ def test_leadership_sees_charts_each_with_a_csv_download(portal: str, page: str)
     assert t("lead.caption", "ru") in [c.value for c in at.caption]
     assert len(specs(at)) == n_charts
     buttons = downloads(at)
-    assert len(buttons) == n_charts
-    assert {b.proto.label for b in buttons} == {t("lead.download_csv", "ru")}
+    assert len(buttons) == 2 * n_charts  # each chart: its data as CSV and itself as SVG
+    assert sorted(b.proto.label for b in buttons) == sorted(
+        [t("lead.download_csv", "ru"), t("chart.download_svg", "ru")] * n_charts)
     assert len({b.key for b in buttons}) == len(buttons)
     assert at.dataframe
 
