@@ -4,9 +4,10 @@ the signs and sees the grade; a different grade needs a reason (audited)."""
 import streamlit as st
 
 from pages.ui import forms
-from pages.ui.state import require_actor, selected_patient, session_scope
+from pages.ui.patient import patient_view
+from pages.ui.state import require_actor
 from pages.ui.text import dmy, label, lang, tr
-from registry import RegistryError, today
+from registry import RegistryError
 from registry.i18n import message_text
 from registry.models.enums import (
     AdverseEventType,
@@ -19,22 +20,11 @@ from registry.models.enums import (
     Seizure,
 )
 from registry.services.events import compute_grade, report_adverse_event
-from registry.services.timeline import get_patient_timeline
 
 FORM = "adverse_event"
 actor = require_actor()
 st.title(tr("nav.adverse_event"))
-patient_id = selected_patient()
-if patient_id is None:
-    st.info(tr("common.choose_patient"))
-    st.stop()
-try:
-    with session_scope() as session:
-        view = get_patient_timeline(session=session, actor=actor, patient_id=patient_id,
-                                    as_of=today())
-except RegistryError as exc:
-    forms.show_refusal(exc)
-    st.stop()
+view = patient_view(actor)
 if "ae_saved" in st.session_state:
     st.success(st.session_state.pop("ae_saved"))
 infused = [ep for ep in view.episodes if ep.episode.infusion_date is not None]

@@ -6,27 +6,19 @@ import re
 import streamlit as st
 
 from pages.ui import forms
-from pages.ui.state import require_actor, selected_patient, session_scope
+from pages.ui.patient import patient_view
+from pages.ui.state import require_actor, session_scope
 from pages.ui.text import dmy, tr
-from registry import RegistryError, today
+from registry import RegistryError
 from registry.services.corrections import correct_record
-from registry.services.timeline import get_patient_timeline, get_record
+from registry.services.timeline import get_record
 
 FORM = "correct"
 OPENED = "correct_opened"  # (table, row id, version) when the user opened the record
 actor = require_actor()
 st.title(tr("nav.correct"))
-patient_id = selected_patient()
-if patient_id is None:
-    st.info(tr("common.choose_patient"))
-    st.stop()
-try:
-    with session_scope() as session:
-        view = get_patient_timeline(session=session, actor=actor, patient_id=patient_id,
-                                    as_of=today())
-except RegistryError as exc:
-    forms.show_refusal(exc)
-    st.stop()
+view = patient_view(actor)
+patient_id = view.patient.id
 if "correct_saved" in st.session_state:
     st.success(st.session_state.pop("correct_saved"))
 

@@ -3,27 +3,17 @@
 import streamlit as st
 
 from pages.ui import forms
-from pages.ui.state import require_actor, selected_patient, session_scope
+from pages.ui.patient import patient_view
+from pages.ui.state import require_actor
 from pages.ui.text import dmy, label, tr
-from registry import RegistryError, today
 from registry.models.enums import DeathCause
 from registry.services.events import report_death
-from registry.services.timeline import get_patient_timeline
 
 FORM = "death"
 actor = require_actor()
 st.title(tr("nav.death"))
-patient_id = selected_patient()
-if patient_id is None:
-    st.info(tr("common.choose_patient"))
-    st.stop()
-try:
-    with session_scope() as session:
-        view = get_patient_timeline(session=session, actor=actor, patient_id=patient_id,
-                                    as_of=today())
-except RegistryError as exc:
-    forms.show_refusal(exc)
-    st.stop()
+view = patient_view(actor)
+patient_id = view.patient.id
 st.caption(f"{view.patient.registry_id} · {view.patient.site_patient_code}")
 forms.show_summary(FORM)  # also when the death form is gone: say why a submit was refused
 if view.death is not None:

@@ -6,9 +6,9 @@ from datetime import date
 import streamlit as st
 
 from pages.ui import forms
-from pages.ui.state import require_actor, selected_patient, session_scope
+from pages.ui.patient import patient_view
+from pages.ui.state import require_actor
 from pages.ui.text import dmy, label, tr
-from registry import RegistryError, today
 from registry.models.enums import (
     CRITERIA_BY_INDICATION,
     RESPONSES_BY_CRITERIA,
@@ -18,22 +18,11 @@ from registry.models.enums import (
     VitalStatus,
 )
 from registry.services.followup import submit_followup
-from registry.services.timeline import get_patient_timeline
 
 FORM = "followup"
 actor = require_actor()
 st.title(tr("nav.followup"))
-patient_id = selected_patient()
-if patient_id is None:
-    st.info(tr("common.choose_patient"))
-    st.stop()
-try:
-    with session_scope() as session:
-        view = get_patient_timeline(session=session, actor=actor, patient_id=patient_id,
-                                    as_of=today())
-except RegistryError as exc:
-    forms.show_refusal(exc)
-    st.stop()
+view = patient_view(actor)
 if "followup_saved" in st.session_state:
     st.success(st.session_state.pop("followup_saved"))
 infused = [ep for ep in view.episodes if ep.episode.infusion_date is not None]

@@ -3,27 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from pages.ui import forms
-from pages.ui.state import require_actor, selected_patient, session_scope
+from pages.ui.patient import patient_view
+from pages.ui.state import require_actor, selected_patient
 from pages.ui.text import dmy, label, tr
-from registry import RegistryError, today
 from registry.charts.timeline import patient_timeline_chart
-from registry.services.timeline import get_patient_timeline
 
 actor = require_actor()
-patient_id = selected_patient()
-if patient_id is None:
+if selected_patient() is None:
     st.title(tr("nav.patient"))
-    st.info(tr("common.choose_patient"))
-    st.stop()
-try:
-    with session_scope() as session:
-        view = get_patient_timeline(
-            session=session, actor=actor, patient_id=patient_id, as_of=today()
-        )
-except RegistryError as exc:
-    forms.show_refusal(exc)
-    st.stop()
+view = patient_view(actor)
 
 p = view.patient
 st.title(f"{p.registry_id} · {p.site_patient_code}")

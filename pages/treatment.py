@@ -3,11 +3,12 @@
 import streamlit as st
 
 from pages.ui import forms
-from pages.ui.state import require_actor, selected_patient, session_scope
+from pages.ui.patient import patient_view
+from pages.ui.state import require_actor, session_scope
 from pages.ui.text import dmy, label, tr
-from registry import RegistryError, today
+from registry import RegistryError
 from registry.models.enums import Bridging, Lymphodepletion, NotInfusedReason, QcResult
-from registry.services.timeline import get_patient_timeline, list_products
+from registry.services.timeline import list_products
 from registry.services.treatment import (
     attach_lot,
     list_unlinked_lots,
@@ -19,14 +20,10 @@ from registry.services.treatment import (
 
 actor = require_actor()
 st.title(tr("nav.treatment"))
-patient_id = selected_patient()
-if patient_id is None:
-    st.info(tr("common.choose_patient"))
-    st.stop()
+view = patient_view(actor)
+patient_id = view.patient.id
 try:
     with session_scope() as session:
-        view = get_patient_timeline(session=session, actor=actor, patient_id=patient_id,
-                                    as_of=today())
         products = list_products(session=session, actor=actor)
 except RegistryError as exc:
     forms.show_refusal(exc)
