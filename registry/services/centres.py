@@ -63,7 +63,7 @@ from registry.auth import Actor
 from registry.errors import InvalidInput
 from registry.models import Site
 from registry.services.cache import cached
-from registry.services.leadership import DAYS_PER_MONTH, SUPPRESSED, overview
+from registry.services.leadership import DAYS_PER_MONTH, SUPPRESSED, completeness_by_site
 from registry.services.outcomes import require_leadership
 from registry.services.summary import SMALL_CELL, suppress
 
@@ -230,8 +230,8 @@ def _flags(session: Session, actor: Actor, as_of: date, threshold: float
     A completeness hidden as "<5" over 5+ expected forms had 1-4 received, so it is under
     90%: flagged. Over 1-4 expected forms it is unknown and not flagged.
     """
-    table = overview(session=session, actor=actor, as_of=as_of,
-                     threshold=threshold).completeness_by_site
+    table = completeness_by_site(session=session, actor=actor, as_of=as_of,
+                                 threshold=threshold)
     out: dict[str, tuple[Any, bool]] = {}
     for code, expected, value, flagged in zip(table["site_code"], table["expected"],
                                               table["completeness"], table["flagged"],

@@ -436,6 +436,21 @@ def _completeness(session: Session, as_of: date, threshold: float
     return _completeness_cells(raw, None), _completeness_cells(by_site, threshold)
 
 
+def _shared_completeness(session: Session, as_of: date, threshold: float
+                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`_completeness` through the cache: the overview and the centre report share it."""
+    return cached(session, "leadership.completeness", (as_of, threshold),
+                  lambda: _completeness(session, as_of, threshold))
+
+
+def completeness_by_site(*, session: Session, actor: Actor, as_of: date,
+                         threshold: float = 0.9) -> pd.DataFrame:
+    """Follow-up completeness per site (received / expected, overdue, flagged), as the
+    overview shows it; see :class:`Overview` ``completeness_by_site``."""
+    _require_leadership(actor)
+    return _shared_completeness(session, as_of, threshold)[1]
+
+
 def _completeness_cells(raw: pd.DataFrame, threshold: float | None) -> pd.DataFrame:
     frame = raw.copy()
     expected, received = frame["expected"].astype(int), frame["received"].astype(int)
@@ -478,7 +493,7 @@ def _compute_overview(*, session: Session, actor: Actor, as_of: date, period: Pe
         raise InvalidInput.one("period", f"{period!r} is not offered; use month, quarter or year")
     if not 0 < threshold <= 1:
         raise InvalidInput.one("threshold", f"{threshold!r} must be a share in (0, 1], e.g. 0.9")
-    completeness, by_site = _completeness(session, as_of, threshold)
+    completeness, by_site = _shared_completeness(session, as_of, threshold)
     return Overview(
         as_of=as_of, period=period, threshold=threshold,
         enrolment=_enrolment(session, period, "product"),
@@ -843,6 +858,7 @@ def _attrition(session: Session, products: list[str]) -> tuple[pd.DataFrame, pd.
 
 
 __all__ = [
+    "completeness_by_site",
     "LEADERSHIP_ROLES",
     "Overview",
     "Production",
