@@ -8,14 +8,17 @@ instead of skipping the PostgreSQL half.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
@@ -152,3 +155,48 @@ def economist() -> Actor:
 @pytest.fixture
 def system() -> Actor:
     return SYSTEM_ACTOR
+
+
+@contextmanager
+def seeded_engine(backend: str, folder: Path, *, patients: int, seed: int,
+                  as_of: date) -> Iterator[Engine]:
+    """A database of its own (SQLite file in `folder`, or a new PostgreSQL database dropped
+    afterwards) with a synthetic cohort; for module-scoped fixtures of aggregate tests."""
+    from registry.seed import seed_synthetic
+
+    drop: str | None = None
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'seeded.db'}"
+    else:
+        if not POSTGRES_URL:
+            if REQUIRE_POSTGRES:
+                pytest.fail("REGISTRY_REQUIRE_POSTGRES=1 but REGISTRY_TEST_POSTGRES_URL is unset")
+            pytest.skip("PostgreSQL tests need REGISTRY_TEST_POSTGRES_URL")
+        drop = f"registry_seeded_{uuid.uuid4().hex[:12]}"
+        admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{drop}"'))
+        admin.dispose()
+        url = make_url(POSTGRES_URL).set(database=drop).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    migrate(engine)
+    seed_synthetic(engine, patients=patients, seed=seed, as_of=as_of)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if drop is not None:
+            assert POSTGRES_URL is not None
+            admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def dataframes(*views: object) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(field name, frame) of every DataFrame field of the given dataclass results."""
+    for view in views:
+        for field in dataclasses.fields(view):  # type: ignore[arg-type]
+            value = getattr(view, field.name)
+            if isinstance(value, pd.DataFrame):
+                yield field.name, value

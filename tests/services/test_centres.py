@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import doctest
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -17,21 +16,19 @@ import pandas as pd
 import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import registry.services.centres as centres
 from registry.analysis import build_dataset
 from registry.auth import Actor
-from registry.db import make_engine, migrate
 from registry.errors import InvalidInput, PermissionDenied
 from registry.models import Product, Site
 from registry.models.enums import Role
-from registry.seed import seed_synthetic
 from registry.services.centres import CentreReport, centre_report, funnel_limits
 from registry.services.leadership import overview
 from tests import factories
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
+from tests.conftest import seeded_engine
 
 AS_OF = date(2026, 11, 1)
 YEAR = 365.25
@@ -47,31 +44,9 @@ pytestmark = pytest.mark.filterwarnings(  # lifelines on pandas 3
 def seeded(request: pytest.FixtureRequest,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """900 synthetic patients, seeded once per module and backend (a database of its own)."""
-    drop: str | None = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('centres') / 'seeded.db'}"
-    else:
-        if not POSTGRES_URL:
-            if REQUIRE_POSTGRES:
-                pytest.fail("REGISTRY_REQUIRE_POSTGRES=1 but REGISTRY_TEST_POSTGRES_URL is unset")
-            pytest.skip("PostgreSQL tests need REGISTRY_TEST_POSTGRES_URL")
-        drop = f"registry_centres_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{drop}"'))
-        admin.dispose()
-        url = make_url(POSTGRES_URL).set(database=drop).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    migrate(engine)
-    seed_synthetic(engine, patients=900, seed=31, as_of=AS_OF)
-    yield engine
-    engine.dispose()
-    if drop is not None:
-        assert POSTGRES_URL is not None
-        admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
-        admin.dispose()
+    with seeded_engine(request.param, tmp_path_factory.mktemp("centres"), patients=900,
+                       seed=31, as_of=AS_OF) as engine:
+        yield engine
 
 
 @pytest.fixture(scope="module")

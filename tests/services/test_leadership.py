@@ -7,10 +7,8 @@ handful of patients built through the services serves the small-cell checks.
 
 from __future__ import annotations
 
-import dataclasses
 import doctest
 import re
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -20,24 +18,22 @@ import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import registry.charts.leadership as charts
 import registry.services.leadership as leadership
 from registry.analysis import exact_ci, reverse_km_median_followup
 from registry.auth import SYSTEM_ACTOR, Actor
-from registry.db import make_engine, migrate
 from registry.errors import InvalidInput, PermissionDenied
 from registry.models import Product, Site
 from registry.models.enums import Role
 from registry.schedule import FormStatus, list_expected_forms
-from registry.seed import seed_synthetic
 from registry.services.events import report_adverse_event
 from registry.services.leadership import Overview, Production, Safety
 from registry.services.summary import suppress
 from tests import factories
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
+from tests.conftest import dataframes, seeded_engine
 
 AS_OF = date(2026, 11, 1)  # the synthetic cohort's data cut
 LEADER = Actor(None, "lead", Role.leadership)
@@ -83,12 +79,8 @@ class Views(NamedTuple):
     production: Production
 
 
-def frames(views: Views) -> Iterator[tuple[str, pd.DataFrame]]:
-    for view in views:
-        for field in dataclasses.fields(view):
-            value = getattr(view, field.name)
-            if isinstance(value, pd.DataFrame):
-                yield field.name, value
+def frames(views: Any) -> Iterator[tuple[str, pd.DataFrame]]:
+    yield from dataframes(*views)
 
 
 # ---- a seeded cohort per backend -----------------------------------------------------------
@@ -99,31 +91,9 @@ def frames(views: Views) -> Iterator[tuple[str, pd.DataFrame]]:
 def seeded(request: pytest.FixtureRequest,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """800 synthetic patients, seeded once per module and backend (a database of its own)."""
-    drop: str | None = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('leadership') / 'seeded.db'}"
-    else:
-        if not POSTGRES_URL:
-            if REQUIRE_POSTGRES:
-                pytest.fail("REGISTRY_REQUIRE_POSTGRES=1 but REGISTRY_TEST_POSTGRES_URL is unset")
-            pytest.skip("PostgreSQL tests need REGISTRY_TEST_POSTGRES_URL")
-        drop = f"registry_lead_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{drop}"'))
-        admin.dispose()
-        url = make_url(POSTGRES_URL).set(database=drop).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    migrate(engine)
-    seed_synthetic(engine, patients=800, seed=11, as_of=AS_OF)
-    yield engine
-    engine.dispose()
-    if drop is not None:
-        assert POSTGRES_URL is not None
-        admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
-        admin.dispose()
+    with seeded_engine(request.param, tmp_path_factory.mktemp("leadership"), patients=800,
+                       seed=11, as_of=AS_OF) as engine:
+        yield engine
 
 
 @pytest.fixture(scope="module")

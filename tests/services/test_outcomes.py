@@ -8,19 +8,18 @@ a handful of patients built through the services serves the small-cell checks.
 
 from __future__ import annotations
 
-import dataclasses
 import doctest
 import re
-import uuid
 import warnings
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from registry.analysis import (
@@ -34,16 +33,14 @@ from registry.analysis import (
 )
 from registry.auth import Actor
 from registry.charts import outcomes as charts
-from registry.db import make_engine, migrate
 from registry.errors import InvalidInput, PermissionDenied
 from registry.models import Product, Site
 from registry.models.enums import Role
-from registry.seed import seed_synthetic
 from registry.services import outcomes as service
 from registry.services.outcomes import Outcomes, outcomes
 from registry.services.summary import suppress
 from tests import factories
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
+from tests.conftest import dataframes, seeded_engine
 
 AS_OF = date(2026, 11, 1)  # the synthetic cohort's data cut
 LEADER = Actor(None, "lead", Role.leadership)
@@ -59,11 +56,8 @@ CASES = [("os", "infusion", None), ("pfs_efs", "apheresis", "B-ALL"),
          ("pfs_efs", "infusion", "LBCL"), ("os", "apheresis", "CLL")]
 
 
-def frames(view: Outcomes) -> Iterator[tuple[str, pd.DataFrame]]:
-    for field in dataclasses.fields(view):
-        value = getattr(view, field.name)
-        if isinstance(value, pd.DataFrame):
-            yield field.name, value
+def frames(view: Any) -> Iterator[tuple[str, pd.DataFrame]]:
+    yield from dataframes(view)
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres",
@@ -71,31 +65,9 @@ def frames(view: Outcomes) -> Iterator[tuple[str, pd.DataFrame]]:
 def seeded(request: pytest.FixtureRequest,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """1000 synthetic patients, seeded once per module and backend (a database of its own)."""
-    drop: str | None = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('outcomes') / 'seeded.db'}"
-    else:
-        if not POSTGRES_URL:
-            if REQUIRE_POSTGRES:
-                pytest.fail("REGISTRY_REQUIRE_POSTGRES=1 but REGISTRY_TEST_POSTGRES_URL is unset")
-            pytest.skip("PostgreSQL tests need REGISTRY_TEST_POSTGRES_URL")
-        drop = f"registry_outcomes_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{drop}"'))
-        admin.dispose()
-        url = make_url(POSTGRES_URL).set(database=drop).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    migrate(engine)
-    seed_synthetic(engine, patients=1000, seed=23, as_of=AS_OF)
-    yield engine
-    engine.dispose()
-    if drop is not None:
-        assert POSTGRES_URL is not None
-        admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
-        admin.dispose()
+    with seeded_engine(request.param, tmp_path_factory.mktemp("outcomes"), patients=1000,
+                       seed=23, as_of=AS_OF) as engine:
+        yield engine
 
 
 @pytest.fixture(scope="module")
