@@ -214,6 +214,20 @@ def snapshot_values(row: SQLModel) -> dict[str, Any]:
     return {name: getattr(row, name) for name in type(row).model_fields}
 
 
+R = TypeVar("R", bound=SQLModel)
+
+
+def insert_audited(session: Session, actor: Actor, row: R) -> R:
+    """Insert `row` and append its `create` audit event (after = the row's content); the
+    caller commits both in one transaction."""
+    session.add(row)
+    session.flush()
+    row_id: int | None = getattr(row, "id")  # noqa: B009  (every table has it; SQLModel not)
+    record_audit(session, actor, AuditAction.create, str(type(row).__tablename__), row_id,
+                 after=snapshot(row))
+    return row
+
+
 def apply_update(
     session: Session,
     actor: Actor,

@@ -24,7 +24,6 @@ from registry.models import (
 )
 from registry.models.enums import (
     AdverseEventType,
-    AuditAction,
     Consciousness,
     GradingScale,
     Hypotension,
@@ -33,11 +32,11 @@ from registry.models.enums import (
     RaisedIcp,
     Seizure,
 )
-from registry.services.audit import record_audit, snapshot
 from registry.services.common import (
     Checks,
     death_of,
     get_row,
+    insert_audited,
     latest_clinical_date,
     load_episode,
     load_patient,
@@ -192,7 +191,9 @@ def check_adverse_event_values(
                 "grade_override_reason",
                 f"the signs give ASTCT grade {computed}, you entered {values['grade']}: "
                 "give a reason for the override, or keep the computed grade",
-                "rule.grade_override", computed=computed, grade=values["grade"],
+                "rule.grade_override",
+                computed=computed,
+                grade=values["grade"],
             )
     elif values.get("grade") is None:
         checks.add(
@@ -230,11 +231,7 @@ def report_adverse_event(
     check_adverse_event(session, values, checks)
     checks.raise_if_any()
     event = AdverseEvent.model_validate(values, update={"site_id": episode.site_id})
-    session.add(event)
-    session.flush()
-    record_audit(
-        session, actor, AuditAction.create, "adverseevent", event.id, after=snapshot(event)
-    )
+    insert_audited(session, actor, event)
     session.commit()
     return AdverseEventRead.model_validate(event)
 
@@ -270,9 +267,7 @@ def report_death(
     check_death(session, values, checks)
     checks.raise_if_any()
     death = Death.model_validate(values, update={"site_id": patient.site_id})
-    session.add(death)
-    session.flush()
-    record_audit(session, actor, AuditAction.create, "death", death.id, after=snapshot(death))
+    insert_audited(session, actor, death)
     session.commit()
     return DeathRead.model_validate(death)
 

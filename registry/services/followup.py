@@ -12,14 +12,20 @@ from registry.models import FollowUp, FollowUpCreate, FollowUpRead, Patient, Tre
 from registry.models.enums import (
     CRITERIA_BY_INDICATION,
     RESPONSES_BY_CRITERIA,
-    AuditAction,
     Indication,
     NewTherapy,
     Timepoint,
     VitalStatus,
 )
-from registry.services.audit import record_audit, snapshot
-from registry.services.common import Checks, death_of, fmt, get_row, load_episode, parse
+from registry.services.common import (
+    Checks,
+    death_of,
+    fmt,
+    get_row,
+    insert_audited,
+    load_episode,
+    parse,
+)
 
 
 def check_followup_values(
@@ -71,8 +77,13 @@ def check_followup_values(
         checks.add("mrd_negative", "MRD is recorded for B-ALL only", "followup.mrd_ball_only")
     hospital, icu = values.get("hospital_days"), values.get("icu_days")
     if hospital is not None and icu is not None and icu > hospital:
-        checks.add("icu_days", f"{icu} ICU days exceed {hospital} hospital days",
-                   "rule.icu_exceeds_hospital", icu=icu, hospital=hospital)
+        checks.add(
+            "icu_days",
+            f"{icu} ICU days exceed {hospital} hospital days",
+            "rule.icu_exceeds_hospital",
+            icu=icu,
+            hospital=hospital,
+        )
     if values.get("relapse_or_progression") and values.get("relapse_date") is None:
         checks.add(
             "relapse_date",
@@ -137,11 +148,7 @@ def submit_followup(
     check_followup(session, values, checks)
     checks.raise_if_any()
     followup = FollowUp.model_validate(values, update={"site_id": episode.site_id})
-    session.add(followup)
-    session.flush()
-    record_audit(
-        session, actor, AuditAction.create, "followup", followup.id, after=snapshot(followup)
-    )
+    insert_audited(session, actor, followup)
     session.commit()
     return FollowUpRead.model_validate(followup)
 

@@ -18,8 +18,8 @@ from registry.models import (
     User,
 )
 from registry.models.enums import AuditAction, QueryStatus
-from registry.services.audit import record_audit, snapshot
-from registry.services.common import apply_update, get_row, parse
+from registry.services.audit import record_audit
+from registry.services.common import apply_update, get_row, insert_audited, parse
 
 MAX_MESSAGE = 4000
 
@@ -29,9 +29,7 @@ def _visible(actor: Actor, query: DataQuery) -> None:
     require(actor, "query:read")
     scope = site_scope(actor)
     if scope is not None and query.site_id != scope:
-        raise PermissionDenied(
-            "This data query belongs to another site.", code="denied.query_site"
-        )
+        raise PermissionDenied("This data query belongs to another site.", code="denied.query_site")
 
 
 def list_queries(
@@ -78,9 +76,7 @@ def raise_query(
     data = parse(DataQueryCreate, data)
     require(actor, "query:raise")
     query = DataQuery.model_validate(data, update={"raised_by_user_id": actor.user_id})
-    session.add(query)
-    session.flush()
-    record_audit(session, actor, AuditAction.create, "dataquery", query.id, after=snapshot(query))
+    insert_audited(session, actor, query)
     session.commit()
     return DataQueryRead.model_validate(query)
 

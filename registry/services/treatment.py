@@ -28,6 +28,7 @@ from registry.services.common import (
     death_of,
     fmt,
     get_row,
+    insert_audited,
     load_episode,
     load_patient,
     parse,
@@ -94,11 +95,7 @@ def record_apheresis(
     episode = TreatmentEpisode.model_validate(
         values, update={"site_id": patient.site_id, "episode_number": count + 1}
     )
-    session.add(episode)
-    session.flush()
-    record_audit(
-        session, actor, AuditAction.create, "treatmentepisode", episode.id, after=snapshot(episode)
-    )
+    insert_audited(session, actor, episode)
     session.commit()
     return TreatmentEpisodeRead.model_validate(episode)
 
