@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -53,6 +54,31 @@ def cached(session: Session, name: str, params: tuple[Hashable, ...],
         while len(_store) > MAX_ENTRIES:
             _store.popitem(last=False)
     return value
+
+
+def alongside(session: Session, side: Callable[[Session], T]) -> Callable[[], T]:
+    """Start ``side(other_session)`` in a worker thread; the returned function waits for it.
+
+    Dashboards read two independent aggregates (e.g. follow-up completeness and the survival
+    data set); both queries are mostly database time, during which the driver releases the
+    GIL, so on two cores they overlap. The worker gets its own session on the same engine
+    (read-only use). An in-memory SQLite database is private to its connection: there the
+    work runs at once, in this thread, on this session.
+    """
+    engine = session.get_bind().engine
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "",
+                                                                            ":memory:"):
+        value = side(session)
+        return lambda: value
+
+    def run() -> T:
+        with Session(engine) as other:
+            return side(other)
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aggregate")
+    future = pool.submit(run)
+    pool.shutdown(wait=False)
+    return future.result
 
 
 def clear() -> None:

@@ -62,7 +62,7 @@ from registry.analysis import (
 from registry.auth import Actor
 from registry.errors import InvalidInput
 from registry.models import Site
-from registry.services.cache import cached
+from registry.services.cache import alongside, cached
 from registry.services.leadership import DAYS_PER_MONTH, SUPPRESSED, completeness_by_site
 from registry.services.outcomes import require_leadership
 from registry.services.summary import SMALL_CELL, suppress
@@ -271,11 +271,13 @@ def _compute_centre_report(*, session: Session, actor: Actor, as_of: date,
     if not 0 < completeness_threshold <= 1:
         raise InvalidInput.one("completeness_threshold",
                                f"{completeness_threshold!r} must be a share in (0, 1], e.g. 0.9")
-    flags = _flags(session, actor, as_of, completeness_threshold)
+    flags_when_done = alongside(
+        session, lambda other: _flags(other, actor, as_of, completeness_threshold))
     cohort = _cohort(session, actor, as_of)
     expected, fit, terms = _expected(cohort)
     time, event = cohort["time"].to_numpy(float), cohort["event"].to_numpy(np.int64)
     p0 = _km_at_year(time, event)[0] if time.size else math.nan
+    flags = flags_when_done()
     sites = session.exec(select(col(Site.id), col(Site.code), col(Site.name))
                          .order_by(col(Site.code))).all()
     rows = []

@@ -44,7 +44,7 @@ from registry.models import (
 )
 from registry.models.enums import AdverseEventType, GradingScale, QcResult, Role
 from registry.schedule import load_schedule
-from registry.services.cache import cached
+from registry.services.cache import alongside, cached
 from registry.services.summary import SMALL_CELL, suppress
 
 Period = Literal["month", "quarter", "year"]
@@ -493,15 +493,15 @@ def _compute_overview(*, session: Session, actor: Actor, as_of: date, period: Pe
         raise InvalidInput.one("period", f"{period!r} is not offered; use month, quarter or year")
     if not 0 < threshold <= 1:
         raise InvalidInput.one("threshold", f"{threshold!r} must be a share in (0, 1], e.g. 0.9")
-    completeness, by_site = _shared_completeness(session, as_of, threshold)
+    shared = alongside(session, lambda other: _shared_completeness(other, as_of, threshold))
+    enrolment = _enrolment(session, period, "product")
+    enrolment_by_site = _enrolment(session, period, "site")
+    treatment, followup = _treatment(session), _followup(session, as_of)
+    completeness, by_site = shared()
     return Overview(
-        as_of=as_of, period=period, threshold=threshold,
-        enrolment=_enrolment(session, period, "product"),
-        enrolment_by_site=_enrolment(session, period, "site"),
-        treatment=_treatment(session),
-        followup=_followup(session, as_of),
-        completeness=completeness,
-        completeness_by_site=by_site,
+        as_of=as_of, period=period, threshold=threshold, enrolment=enrolment,
+        enrolment_by_site=enrolment_by_site, treatment=treatment, followup=followup,
+        completeness=completeness, completeness_by_site=by_site,
     )
 
 
