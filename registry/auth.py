@@ -59,6 +59,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     ),
     "user:admin": frozenset({Role.data_manager, Role.system}),
     "audit:read": frozenset({Role.data_manager, Role.system}),
+    # health economics (issue 6): cohorts, analyses and de-identified exports
+    "cohort:analyse": frozenset({Role.economist, Role.system}),
+    "cohort:export": frozenset({Role.economist, Role.system}),
+    "costs:edit": frozenset({Role.economist, Role.system}),
 }
 # Roles that see every site; the others see only their own.
 CROSS_SITE_ROLES = frozenset({Role.data_manager, Role.system, Role.leadership, Role.economist})

@@ -43,9 +43,11 @@ from registry.models.query import (
 )
 from registry.models.site import Site, SiteCreate, SiteRead
 from registry.models.user import User, UserCreate, UserRead
+from registry.models.workspace import AnalysisRun, SavedCohort
 
 __all__ = [
     "AdverseEvent",
+    "AnalysisRun",
     "AdverseEventCreate",
     "AdverseEventRead",
     "ApheresisCreate",
@@ -77,6 +79,7 @@ __all__ = [
     "ProductRead",
     "ResourceUse",
     "ResourceUseRead",
+    "SavedCohort",
     "Site",
     "SiteCreate",
     "SiteRead",
