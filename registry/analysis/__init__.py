@@ -16,6 +16,7 @@ is checked against R (``survival``, ``cmprsk``, ``binom.test``) by the fixtures 
 :func:`cumulative_incidence`           Aalen-Johansen CIF (``cmprsk::cuminc``)
 :func:`rmst`, :func:`rmst_difference`  restricted mean survival time (R ``rmean``)
 :func:`exact_ci`                       Clopper-Pearson CI (R ``binom.test``)
+:func:`fit_parametric`, :func:`fit_all`  parametric and mixture-cure models (R ``survreg``)
 =====================================  ===============================================
 
 Bad input raises :class:`registry.errors.InvalidInput` (a ``ValueError``) naming the argument;
@@ -26,6 +27,8 @@ from registry.analysis.competing_risks import cumulative_incidence
 from registry.analysis.cox import CoxResult, cox_model
 from registry.analysis.datasets import DATASET_COLUMNS, AlloHsct, Endpoint, Origin, build_dataset
 from registry.analysis.exceptions import ConvergenceError, ConvergenceWarning, StatisticalWarning
+from registry.analysis.parametric import ALL as PARAMETRIC_DISTRIBUTIONS
+from registry.analysis.parametric import ParametricFit, fit_all, fit_parametric, parametric_loglik
 from registry.analysis.proportions import Proportion, exact_ci
 from registry.analysis.rmst import RMSTDifference, RMSTResult, rmst, rmst_difference
 from registry.analysis.survival import (
@@ -48,6 +51,8 @@ __all__ = [
     "Endpoint",
     "LogRankResult",
     "MedianSurvival",
+    "PARAMETRIC_DISTRIBUTIONS",
+    "ParametricFit",
     "Origin",
     "Proportion",
     "RMSTDifference",
@@ -57,10 +62,13 @@ __all__ = [
     "cox_model",
     "cumulative_incidence",
     "exact_ci",
+    "fit_all",
+    "fit_parametric",
     "kaplan_meier",
     "logrank_test",
     "median_survival",
     "number_at_risk",
+    "parametric_loglik",
     "reverse_km_median_followup",
     "rmst",
     "rmst_difference",
