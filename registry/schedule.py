@@ -21,6 +21,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import select
 from sqlmodel import Session, col
 
@@ -37,6 +38,11 @@ class FormStatus(StrEnum):
     overdue = "overdue"
     missed = "missed"
     received = "received"
+
+
+_STATUSES: tuple[FormStatus, ...] = tuple(FormStatus)  # codes 0-4 of the vectorised rules
+_STATUS_CODE = {status: code for code, status in enumerate(_STATUSES)}
+_EPOCH = date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -185,47 +191,58 @@ def list_expected_forms(
         received_q = received_q.where(col(FollowUp.site_id) == wanted_site)
         deaths_q = deaths_q.where(col(Death.site_id) == wanted_site)
 
-    received: set[tuple[int, Timepoint]] = set()
-    lost: dict[int, date] = {}
+    episodes = session.execute(
+        episodes_q.order_by(col(TreatmentEpisode.infusion_date), col(TreatmentEpisode.id))
+    ).all()
+    if not episodes:
+        return []
+    ep_id = np.array([r[0] for r in episodes], dtype=np.int64)
+    pat_id = np.array([r[1] for r in episodes], dtype=np.int64)
+    # days since 1970-01-01 as integers: every date comparison below is on whole arrays
+    infusion = np.array([(r[3] - _EPOCH).days for r in episodes], dtype=np.int64)
+    index = {int(e): i for i, e in enumerate(ep_id)}
+    position = {row.timepoint: k for k, row in enumerate(schedule)}
+    got = np.zeros((ep_id.size, len(schedule)), dtype=bool)
+    far = 10**9
+    ended = np.full(ep_id.size, far, dtype=np.int64)
     for episode_id, timepoint, assessed, is_lost in session.execute(received_q):
-        received.add((episode_id, timepoint))
-        if is_lost and (episode_id not in lost or assessed < lost[episode_id]):
-            lost[episode_id] = assessed
-    deaths: dict[int, date] = dict(session.execute(deaths_q).all())
-
-    forms: list[ExpectedForm] = []
-    for ep_id, pat_id, ep_site, infusion, registry_id, code, site_code in session.execute(
-        episodes_q.order_by(col(TreatmentEpisode.infusion_date))
-    ):
-        ended_candidates = [d for d in (deaths.get(pat_id), lost.get(ep_id)) if d is not None]
-        ended = min(ended_candidates) if ended_candidates else None
-        for row in schedule:
-            opens, target, closes = row.window(infusion)
-            if horizon_days is not None and opens > as_of + timedelta(days=horizon_days):
-                break
-            status = form_status(
-                row,
-                infusion=infusion,
-                as_of=as_of,
-                received=(ep_id, row.timepoint) in received,
-                ended=ended,
-            )
-            if wanted is not None and status not in wanted:
-                continue
-            forms.append(
-                ExpectedForm(
-                    episode_id=ep_id,
-                    patient_id=pat_id,
-                    registry_id=registry_id,
-                    site_id=ep_site,
-                    site_code=site_code,
-                    site_patient_code=code,
-                    timepoint=row.timepoint,
-                    infusion_date=infusion,
-                    window_opens=opens,
-                    target_date=target,
-                    window_closes=closes,
-                    status=status,
-                )
-            )
+        i = index.get(episode_id)
+        if i is None:
+            continue
+        k = position.get(Timepoint(timepoint))
+        if k is not None:
+            got[i, k] = True
+        if is_lost:
+            ended[i] = min(int(ended[i]), (assessed - _EPOCH).days)
+    died = {int(p): (d - _EPOCH).days for p, d in session.execute(deaths_q).all()}
+    if died:
+        ended = np.minimum(ended, np.array([died.get(int(p), far) for p in pat_id]))
+    today = (as_of - _EPOCH).days
+    limit = today + horizon_days if horizon_days is not None else far
+    codes = None if wanted is None else [_STATUS_CODE[status] for status in wanted]
+    picked: list[tuple[int, int, int, int]] = []  # episode row, timepoint, status, target
+    for k, row in enumerate(schedule):
+        target = infusion + row.target_day
+        opens, closes = target - row.window_before, target + row.window_after
+        # form_status's rules, for every episode at once
+        status = np.where(got[:, k], 4, np.where(ended < target, 3, np.where(
+            today < opens, 0, np.where(today <= closes, 1, 2))))
+        keep = opens <= limit
+        if codes is not None:
+            keep &= np.isin(status, codes)
+        picked.extend((int(i), k, int(status[i]), int(target[i])) for i in np.flatnonzero(keep))
+    picked.sort()  # episode (infusion order), then timepoint
+    forms = []
+    for i, k, code, target_day in picked:
+        row = schedule[k]
+        target_date = _EPOCH + timedelta(days=target_day)
+        forms.append(ExpectedForm(
+            episode_id=int(ep_id[i]), patient_id=int(pat_id[i]), registry_id=episodes[i][4],
+            site_id=episodes[i][2], site_code=episodes[i][6],
+            site_patient_code=episodes[i][5], timepoint=row.timepoint,
+            infusion_date=episodes[i][3],
+            window_opens=target_date - timedelta(days=row.window_before),
+            target_date=target_date,
+            window_closes=target_date + timedelta(days=row.window_after),
+            status=_STATUSES[code]))
     return forms

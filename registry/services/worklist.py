@@ -37,7 +37,8 @@ def get_worklist(
         raise PermissionDenied("The worklist is a site clinician's page.", code="denied.worklist")
     site = session.get(Site, actor.site_id)
     forms = list_expected_forms(
-        session=session, actor=actor, as_of=as_of, horizon_days=upcoming_days
+        session=session, actor=actor, as_of=as_of, horizon_days=upcoming_days,
+        statuses=(FormStatus.overdue, FormStatus.due, FormStatus.upcoming),
     )
     horizon = as_of + timedelta(days=upcoming_days)
     overdue = sorted(
