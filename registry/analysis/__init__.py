@@ -17,6 +17,8 @@ is checked against R (``survival``, ``cmprsk``, ``binom.test``) by the fixtures 
 :func:`rmst`, :func:`rmst_difference`  restricted mean survival time (R ``rmean``)
 :func:`exact_ci`                       Clopper-Pearson CI (R ``binom.test``)
 :func:`fit_parametric`, :func:`fit_all`  parametric and mixture-cure models (R ``survreg``)
+:func:`lin_mean_cost`, ...             mean cost under censoring (Lin 1997, Bang-Tsiatis 2000)
+:func:`propensity_scores`, ...         IPTW weights, balance, weighted KM (R ``glm``, ``survfit``)
 =====================================  ===============================================
 
 Bad input raises :class:`registry.errors.InvalidInput` (a ``ValueError``) naming the argument;
@@ -24,6 +26,14 @@ soft problems warn with :class:`StatisticalWarning` or :class:`ConvergenceWarnin
 """
 
 from registry.analysis.competing_risks import cumulative_incidence
+from registry.analysis.costs import (
+    MeanCostResult,
+    bang_tsiatis_mean_cost,
+    bootstrap_mean_cost,
+    lin_mean_cost,
+    naive_mean_cost,
+    partition_costs,
+)
 from registry.analysis.cox import CoxResult, cox_model
 from registry.analysis.datasets import DATASET_COLUMNS, AlloHsct, Endpoint, Origin, build_dataset
 from registry.analysis.exceptions import ConvergenceError, ConvergenceWarning, StatisticalWarning
@@ -41,6 +51,13 @@ from registry.analysis.survival import (
     reverse_km_median_followup,
     survival_at,
 )
+from registry.analysis.weighting import (
+    PropensityModel,
+    balance_table,
+    iptw_weights,
+    propensity_scores,
+    weighted_kaplan_meier,
+)
 
 __all__ = [
     "AlloHsct",
@@ -50,27 +67,38 @@ __all__ = [
     "DATASET_COLUMNS",
     "Endpoint",
     "LogRankResult",
+    "MeanCostResult",
     "MedianSurvival",
+    "Origin",
     "PARAMETRIC_DISTRIBUTIONS",
     "ParametricFit",
-    "Origin",
+    "PropensityModel",
     "Proportion",
     "RMSTDifference",
     "RMSTResult",
     "StatisticalWarning",
+    "balance_table",
+    "bang_tsiatis_mean_cost",
+    "bootstrap_mean_cost",
     "build_dataset",
     "cox_model",
     "cumulative_incidence",
     "exact_ci",
     "fit_all",
     "fit_parametric",
+    "iptw_weights",
     "kaplan_meier",
+    "lin_mean_cost",
     "logrank_test",
     "median_survival",
+    "naive_mean_cost",
     "number_at_risk",
     "parametric_loglik",
+    "partition_costs",
+    "propensity_scores",
     "reverse_km_median_followup",
     "rmst",
     "rmst_difference",
     "survival_at",
+    "weighted_kaplan_meier",
 ]
