@@ -1,4 +1,4 @@
-"""`python -m registry ...`: serve, prepare, seed, migrate, create-user, bench.
+"""`python -m registry ...`: serve, prepare, seed, migrate, create-user, bench, export.
 
 Every command reads REGISTRY_DATABASE_URL (default: SQLite under var/).
 """
@@ -10,12 +10,19 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from registry.config import PROJECT_ROOT, get_settings
 from registry.db import make_engine, migrate
+from registry.models.enums import Indication
+
+if TYPE_CHECKING:
+    from registry.auth import Actor
 
 
 def _engine() -> Engine:
@@ -144,6 +151,79 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export a de-identified cohort (data, codebook, manifest) as a user or the system."""
+    from registry.errors import RegistryError
+    from registry.services.cohorts import CohortDefinition
+    from registry.services.export import export_cohort
+
+    engine = _engine()
+    try:
+        with Session(engine) as session:
+            actor = _export_actor(session, args)
+            definition = CohortDefinition(
+                name=args.name, product_codes=args.products, indications=args.indications,
+                site_ids=_site_ids(session, args.sites), period_from=args.period_from,
+                period_to=args.period_to, age_bands=args.age_bands,
+                prior_lines_min=args.prior_lines_min, prior_lines_max=args.prior_lines_max,
+                population=args.population)
+            result = export_cohort(session=session, actor=actor, definition=definition,
+                                   fmt=args.format, out_dir=args.out, as_of=args.as_of)
+    except RegistryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write to {args.out}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"Exported {result.row_count} episodes of {result.subject_count} patients "
+          f"(export {result.export_id}, as {actor.username}) to {args.out}:")
+    for path in result.paths:
+        print(f"  {path.name}")
+    return 0
+
+
+def _export_actor(session: Session, args: argparse.Namespace) -> Actor:
+    """The system actor (--as-system) or the active user named by --user."""
+    from sqlmodel import select
+
+    from registry.auth import SYSTEM_ACTOR, Actor
+    from registry.errors import NotFound
+    from registry.models import User
+
+    if args.as_system:
+        return SYSTEM_ACTOR
+    name = args.user.strip().lower()
+    user = session.exec(select(User).where(User.username == name)).first()
+    if user is None or not user.active:
+        raise NotFound(f"no active user {args.user!r}; check --user or use --as-system")
+    return Actor(user.id, user.username, user.role, user.site_id, user.language)
+
+
+def _site_ids(session: Session, values: list[str] | None) -> list[int] | None:
+    """--site values (ids or codes such as MOW-01) as site ids."""
+    from sqlmodel import select
+
+    from registry.errors import InvalidInput
+    from registry.models import Site
+
+    if not values:
+        return None
+    codes = {s.code: s.id for s in session.exec(select(Site)) if s.id is not None}
+    if unknown := [v for v in values if not v.isdigit() and v not in codes]:
+        raise InvalidInput.one("site", f"no site with code {unknown!r}; choose from "
+                               f"{sorted(codes)!r}")
+    return [int(v) if v.isdigit() else codes[v] for v in values]
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -173,5 +253,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--rows", type=int, default=10_000, help="upload: rows per file")
     p.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser(
+        "export", help="write a de-identified cohort: data file, codebook, manifest (audited)",
+        description="Export a de-identified cohort as an economist (--user, who must exist, "
+        "be active and be an economist) or as the system (--as-system, for scheduled "
+        "exports; audited as 'system'). Writes cohort_<id>.<format>, its codebook (CSV) and "
+        "manifest (JSON) into --out. Repeat --product/--indication/--site/--age-band for "
+        "several values; leave a filter out for all.")
+    p.add_argument("--format", required=True, choices=["csv", "parquet", "xlsx"])
+    p.add_argument("--out", required=True, type=Path, help="folder (created if missing)")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", help="username of the economist exporting")
+    who.add_argument("--as-system", action="store_true", help="export as the system actor")
+    p.add_argument("--product", dest="products", action="append", help="product code")
+    p.add_argument("--indication", dest="indications", action="append",
+                   choices=[i.value for i in Indication])
+    p.add_argument("--site", dest="sites", action="append", help="site id or code (MOW-01)")
+    p.add_argument("--from", dest="period_from", type=_date, help="apheresis on or after")
+    p.add_argument("--to", dest="period_to", type=_date, help="apheresis on or before")
+    p.add_argument("--age-band", dest="age_bands", action="append",
+                   help="age at apheresis, e.g. 18-39 or 65+")
+    p.add_argument("--prior-lines-min", type=int)
+    p.add_argument("--prior-lines-max", type=int)
+    p.add_argument("--population", choices=["mitt", "itt"], default="mitt",
+                   help="mitt: infused, day 0 = infusion; itt: all apheresed, day 0 = apheresis")
+    p.add_argument("--name", help="a label for the cohort (in the manifest)")
+    p.add_argument("--as-of", type=_date, help="data cut (default today)")
+    p.set_defaults(func=cmd_export)
     args = parser.parse_args(argv)
     return int(args.func(args))
