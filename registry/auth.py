@@ -18,6 +18,7 @@ from registry.errors import FieldError, InvalidInput, PermissionDenied
 from registry.models import User, UserCreate, UserRead
 from registry.models.base import utcnow
 from registry.models.enums import AuditAction, Role
+from registry.passwords import password_problems
 
 # argon2id with the library's RFC 9106 low-memory defaults.
 _hasher = PasswordHasher()
@@ -108,29 +109,24 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_user(*, session: Session, actor: Actor, data: UserCreate) -> UserRead:
-    """Create a login with an argon2id password hash; audited.
-
-    Site clinicians need a site; cross-site roles must have none.
-    """
-    from registry.services.audit import record_audit
-
-    require(actor, "user:admin")
+def role_site_errors(role: Role, site_id: int | None) -> list[FieldError]:
+    """The rules tying a login's role to its site: site clinicians need a site, cross-site
+    roles have none, and nobody logs in as the system."""
     errors: list[FieldError] = []
-    if data.role == Role.site_clinician and data.site_id is None:
+    if role == Role.site_clinician and site_id is None:
         errors.append(
             FieldError("site_id", "a site clinician needs a site", code="user.site_required")
         )
-    if data.role != Role.site_clinician and data.site_id is not None:
+    if role != Role.site_clinician and site_id is not None:
         errors.append(
             FieldError(
                 "site_id",
-                f"role {data.role.value} sees all sites: leave site empty",
+                f"role {role.value} sees all sites: leave site empty",
                 code="user.site_not_allowed",
-                params={"role": data.role.value},
+                params={"role": role.value},
             )
         )
-    if data.role == Role.system:
+    if role == Role.system:
         errors.append(
             FieldError(
                 "role",
@@ -139,6 +135,24 @@ def create_user(*, session: Session, actor: Actor, data: UserCreate) -> UserRead
                 params={"value": repr(Role.system.value)},
             )
         )
+    return errors
+
+
+def create_user(
+    *, session: Session, actor: Actor, data: UserCreate, must_change_password: bool = False
+) -> UserRead:
+    """Create a login with an argon2id password hash; audited (without the hash).
+
+    Site clinicians need a site; cross-site roles must have none. The password must pass
+    the policy of `registry.passwords` (12+ characters, not common, not the username).
+    `must_change_password` makes the user choose a new password at the first login (for
+    one-time passwords, see `registry.services.admin`).
+    """
+    from registry.services.audit import record_audit
+
+    require(actor, "user:admin")
+    errors = role_site_errors(data.role, data.site_id)
+    errors += password_problems(data.password, username=data.username)
     if session.exec(select(User.id).where(User.username == data.username)).first() is not None:
         errors.append(
             FieldError(
@@ -150,7 +164,8 @@ def create_user(*, session: Session, actor: Actor, data: UserCreate) -> UserRead
         )
     if errors:
         raise InvalidInput(errors)
-    user = User.model_validate(data, update={"password_hash": hash_password(data.password)})
+    user = User.model_validate(data, update={"password_hash": hash_password(data.password),
+                                             "must_change_password": must_change_password})
     session.add(user)
     session.flush()
     read = UserRead.model_validate(user)
@@ -161,7 +176,7 @@ def create_user(*, session: Session, actor: Actor, data: UserCreate) -> UserRead
         "user",
         user.id,
         before=None,
-        after=read.model_dump(mode="json"),
+        after=read.model_dump(mode="json") | {"must_change_password": must_change_password},
     )
     session.commit()
     return read
@@ -184,6 +199,8 @@ def authenticate(
     After `max_failed_logins` failures in a row (5) the account is locked for
     `lockout_minutes` (15); a locked account is refused even with the right password.
     Unknown usernames cost the same time as known ones (a dummy hash is verified).
+    A user given a one-time password logs in with it and must then choose a new one: ask
+    `password_change_required` and send them to `change_password` first.
 
     Raises
     ------
@@ -244,6 +261,78 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def password_change_required(session: Session, user_id: int | None) -> bool:
+    """True when the user logged in with a one-time password and must choose a new one
+    before doing anything else (False for the system actor and unknown ids)."""
+    if user_id is None:
+        return False
+    user = session.get(User, user_id, populate_existing=True)
+    return user is not None and user.must_change_password
+
+
+def change_password(
+    *,
+    session: Session,
+    actor: Actor,
+    user_id: int,
+    new_password: str,
+    old_password: str | None = None,
+) -> UserRead:
+    """Set a new password: one's own (with the current one), or another user's (data managers).
+
+    The new password must pass the policy (`registry.passwords`) and differ from the current
+    one. Changing one's own clears `must_change_password`; a data manager setting someone
+    else's sets it, since the data manager knows that password. Audited as an update of the
+    user, reason "password changed"; the hash is never written to the audit trail.
+
+    Parameters
+    ----------
+    user_id : int
+        Whose password.
+    new_password : str
+        The new password, as typed.
+    old_password : str, optional
+        The current password; required when `actor` changes their own.
+
+    Raises
+    ------
+    PermissionDenied
+        Another user's password, and `actor` is not a data manager.
+    NotFound
+        No user `user_id`.
+    InvalidInput
+        ``old_password`` wrong or missing (``password.old_wrong``); ``new_password`` breaks
+        the policy (``password.policy.*``) or is the current one (``password.reused``).
+    """
+    from dataclasses import replace
+
+    from registry.services.common import apply_update, get_row
+
+    own = actor.user_id is not None and actor.user_id == user_id
+    if not own:
+        require(actor, "user:admin")
+    user = get_row(session, User, user_id, "user")
+    if own and not (old_password and _verify(user.password_hash, old_password)):
+        raise InvalidInput.one("old_password", "is not your current password; type it again",
+                               "password.old_wrong")
+    problems = password_problems(new_password, username=user.username)
+    if problems:
+        raise InvalidInput([replace(p, field="new_password") for p in problems])
+    if _verify(user.password_hash, new_password):
+        raise InvalidInput.one("new_password",
+                               "is the current password; choose a different one",
+                               "password.reused")
+    apply_update(
+        session,
+        actor,
+        user,
+        {"password_hash": hash_password(new_password), "must_change_password": not own},
+        reason="password changed" if own else "password set by a data manager",
+    )
+    session.commit()
+    return UserRead.model_validate(user)
 
 
 def set_language(*, session: Session, actor: Actor, language: str) -> Actor:

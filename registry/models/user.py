@@ -31,9 +31,13 @@ class User(TableMixin, UserBase, table=True):
 
 
 class UserCreate(UserBase):
-    """A new user with an initial password."""
+    """A new user with an initial password.
 
-    password: str = Field(min_length=8, max_length=256)
+    Only "given" is checked here: the policy (length, common passwords, the username) is
+    `registry.passwords`, applied by `create_user`, whose messages never echo the password.
+    """
+
+    password: str = Field(min_length=1, max_length=256)
 
 
 class UserRead(ReadMixin, UserBase):
@@ -42,3 +46,4 @@ class UserRead(ReadMixin, UserBase):
     failed_logins: int
     locked_until: datetime | None
     last_login: datetime | None
+    must_change_password: bool = False
