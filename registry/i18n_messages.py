@@ -505,4 +505,47 @@ ENTRIES: dict[str, dict[str, str]] = {
         "ru": "недопустимое значение {value}",
         "en": "{value} is not a valid value",
     },
+    # --- economist workspace and analyses (registry/services/workspace.py, hta/)
+    "run.kind": {"ru": "{value} — неизвестный вид расчёта",
+                 "en": "{value} is not an analysis kind"},
+    "run.digest": {"ru": "нужен дайджест SHA-256 (64 шестнадцатеричных знака)",
+                   "en": "must be a SHA-256 hex digest"},
+    "costs.scenario": {"ru": "Сценария стоимости «{scenario}» нет.",
+                       "en": "No unit-cost scenario named {scenario}."},
+    "costs.name": {"ru": "В названии сценария 1–64 знака: буквы, цифры, пробелы, точки, дефисы "
+                         "или подчёркивания.",
+                   "en": "Scenario names have 1-64 letters, digits, spaces, dots, dashes or "
+                         "underscores."},
+    "costs.exists": {"ru": "Сценарий с таким названием уже есть; выберите другое название.",
+                     "en": "A scenario of that name exists already; choose another name."},
+    "costs.row": {"ru": "Стоимости единицы № {value} нет.",
+                  "en": "Unit cost {value} does not exist."},
+    "costs.base_read_only": {
+        "ru": "Базовый сценарий хранит справочные значения и не меняется; скопируйте его в "
+              "новый сценарий и измените копию.",
+        "en": "The base scenario holds the reference values and is not edited; copy it to a "
+              "new scenario and edit the copy."},
+    "costs.value": {"ru": "{value} — не неотрицательная сумма",
+                    "en": "{value} is not a non-negative amount"},
+    "costs.reason": {"ru": "Укажите причину изменения (она сохраняется в журнале аудита).",
+                     "en": "Say why the value changes (it is kept in the audit trail)."},
+    "hta.arms": {
+        "ru": "Для сравнения препаратов в каждой группе нужно не меньше 5 пациентов; в когорте "
+              "{imported} с импортным и {domestic} с отечественным. Расширьте фильтры.",
+        "en": "The cohort needs at least 5 patients in each arm to compare the products; it "
+              "has {imported} imported and {domestic} domestic. Widen the filters."},
+    "hta.range": {"ru": "должно быть от {low} до {high}",
+                  "en": "must be between {low} and {high}"},
+    "hta.horizon_follow_up": {
+        "ru": "группа {arm}: горизонт позже последнего наблюдения живого пациента, и что было "
+              "после него, неизвестно; выберите горизонт короче",
+        "en": "{arm} arm: the horizon is after the last follow-up of a patient still alive, so "
+              "what happens after it is unknown; choose a shorter horizon"},
+    "hta.endpoint": {"ru": "{value}: выберите os или pfs_efs",
+                     "en": "{value}: choose os or pfs_efs"},
+    "hta.model": {"ru": "модель {value} не предлагается", "en": "{value} is not offered"},
+    "hta.arm": {"ru": "{value}: выберите imported или domestic",
+                "en": "{value}: choose imported or domestic"},
+    "hta.shares": {"ru": "укажите {years} доли от 0 до 1, по одной на год",
+                   "en": "give {years} shares between 0 and 1, one per year"},
 }

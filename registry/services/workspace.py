@@ -65,9 +65,11 @@ def save_cohort(*, session: Session, actor: Actor, name: str,
     if session.exec(select(SavedCohort).where(col(SavedCohort.name) == name)).first():
         raise Conflict(f"A cohort named {name!r} is saved already; choose another name.",
                        code="cohort.exists")
-    row = SavedCohort(name=name, definition=definition,
-                      definition_sha256=sha256_json(definition), created_by=actor.username)
-    return insert_audited(session, actor, row)
+    row = insert_audited(session, actor, SavedCohort(
+        name=name, definition=definition, definition_sha256=sha256_json(definition),
+        created_by=actor.username))
+    session.commit()
+    return row
 
 
 def list_cohorts(*, session: Session, actor: Actor) -> list[SavedCohort]:
@@ -84,13 +86,14 @@ def record_run(*, session: Session, actor: Actor, kind: str, definition: dict[st
                parameters: dict[str, Any], data_sha256: str, n_rows: int,
                summary: dict[str, Any] | None = None, cohort_name: str | None = None
                ) -> AnalysisRun:
-    """Store the reproducibility record of one analysis run and return it (with its id).
+    """Store (and commit) the reproducibility record of one analysis run; returns it with its id.
 
     ``summary`` holds aggregate results only (estimates, CIs), never patient rows.
     """
     require(actor, "cohort:analyse")
     if not re.fullmatch(r"[a-z_]{1,32}", kind):
-        raise InvalidInput.one("kind", f"{kind!r} is not an analysis kind", code="run.kind")
+        raise InvalidInput.one("kind", f"{kind!r} is not an analysis kind", code="run.kind",
+                               value=kind)
     if not re.fullmatch(r"[0-9a-f]{64}", data_sha256):
         raise InvalidInput.one("data_sha256", "must be a SHA-256 hex digest",
                                code="run.digest")
@@ -100,7 +103,7 @@ def record_run(*, session: Session, actor: Actor, kind: str, definition: dict[st
                       data_sha256=data_sha256, code_version=code_version(), n_rows=n_rows,
                       summary=json.loads(json.dumps(summary or {}, default=str)))
     session.add(run)
-    session.flush()
+    session.commit()
     return run
 
 
@@ -147,7 +150,8 @@ def copy_scenario(*, session: Session, actor: Actor, source: str, name: str) -> 
         raise InvalidInput.one("name", "Scenario names have 1-64 letters, digits, spaces, "
                                "dots, dashes or underscores.", code="costs.name")
     if session.exec(select(UnitCost.id).where(col(UnitCost.scenario) == name)).first():
-        raise Conflict(f"A scenario named {name!r} exists already.", code="costs.exists")
+        raise Conflict("A scenario of that name exists already; choose another name.",
+                       code="costs.exists")
     rows = session.exec(select(UnitCost).where(col(UnitCost.scenario) == source)).all()
     if not rows:
         raise NotFound(f"No unit-cost scenario named {source!r}.", code="costs.scenario",
@@ -157,6 +161,7 @@ def copy_scenario(*, session: Session, actor: Actor, source: str, name: str) -> 
             item=r.item, value=r.value, currency=r.currency, price_year=r.price_year,
             source=f"copy of {source}: {r.source}"[:500], scenario=name,
             valid_from=r.valid_from))
+    session.commit()
     return len(rows)
 
 
@@ -174,20 +179,25 @@ def set_unit_cost(*, session: Session, actor: Actor, unit_cost_id: int, value: f
     require(actor, "costs:edit")
     row = session.get(UnitCost, unit_cost_id)
     if row is None:
-        raise NotFound(f"Unit cost {unit_cost_id} does not exist.", code="costs.row")
-    errors: list[tuple[str, str]] = []
+        raise NotFound(f"Unit cost {unit_cost_id} does not exist.", code="costs.row",
+                       value=unit_cost_id)
+    errors: list[FieldError] = []
     if row.scenario == BASE_SCENARIO:
-        errors.append(("scenario", "The base scenario holds the reference values and is not "
-                       "edited; copy it to a new scenario and edit the copy."))
+        errors.append(FieldError("scenario", "The base scenario holds the reference values "
+                                 "and is not edited; copy it to a new scenario and edit the "
+                                 "copy.", code="costs.base_read_only"))
     if not (isinstance(value, int | float) and value >= 0 and value < float("inf")):
-        errors.append(("value", f"{value!r} is not a non-negative amount"))
+        errors.append(FieldError("value", f"{value!r} is not a non-negative amount",
+                                 code="costs.value", params={"value": value}))
     if not reason or not reason.strip():
-        errors.append(("reason", "Say why the value changes (it is kept in the audit trail)."))
+        errors.append(FieldError("reason", "Say why the value changes (it is kept in the "
+                                 "audit trail).", code="costs.reason"))
     if errors:
-        raise InvalidInput([FieldError(field, message) for field, message in errors])
+        raise InvalidInput(errors)
     changes: dict[str, Any] = {"value": float(value)}
     if source is not None and source.strip():
         changes["source"] = source.strip()[:500]
     apply_update(session, actor, row, changes, expected_version=expected_version,
                  reason=reason.strip())
+    session.commit()
     return row

@@ -52,9 +52,14 @@ SCANNED = [
         for name in (
             "patients", "treatment", "followup", "events", "corrections", "queries", "timeline",
             "worklist", "summary", "common", "uploads", "upload_templates", "audit",
+            "admin", "workspace", "costing", "cohorts", "export", "export_deid",
+            "export_codebook", "export_formats",
         )
     ),
+    *sorted((ROOT / "registry" / "services" / "hta").glob("*.py")),
     ROOT / "registry" / "auth.py",
+    ROOT / "registry" / "passwords.py",
+    *sorted((ROOT / "registry" / "quality").glob("*.py")),
     ROOT / "registry" / "identity.py",
 ]
 
