@@ -19,6 +19,7 @@ ENTRIES: dict[str, dict[str, str]] = {
         "en": "Run record #{run}: data SHA-256 {data}…, code version {code}"},
     # --- navigation
     "econ.nav.cohort": {"ru": "Когорта", "en": "Cohort"},
+    "econ.nav.section": {"ru": "Экономика здравоохранения", "en": "Health economics"},
     # --- page frame
     "econ.cohort.title": {"ru": "Когорта: отбор, сохранение и выгрузка",
                           "en": "Cohort: build, save and export"},

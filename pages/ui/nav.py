@@ -13,6 +13,16 @@ from registry.models.enums import Role
 PAGES = Path(__file__).resolve().parent.parent
 
 
+ECONOMIST_PAGES = (
+    ("econ_cohort.py", "econ.nav.cohort", ":material/filter_alt:"),
+    ("econ_compare.py", "econ.nav.compare", ":material/compare_arrows:"),
+    ("econ_extrapolate.py", "econ.nav.extrapolate", ":material/trending_flat:"),
+    ("econ_costs.py", "econ.nav.costs", ":material/payments:"),
+    ("econ_cea.py", "econ.nav.cea", ":material/balance:"),
+    ("econ_budget.py", "econ.nav.budget", ":material/account_balance:"),
+)
+
+
 def _page(file: str, key: str, icon: str, *, default: bool = False,
           hidden: bool = False) -> st.Page:
     return st.Page(str(PAGES / file), title=tr(key), icon=icon, url_path=file[:-3],
@@ -60,6 +70,10 @@ def pages_for(actor: Actor | None) -> dict[str, list[st.Page]] | list[st.Page]:
             _page("lead_outcomes.py", "lead.nav.outcomes", ":material/show_chart:"),
             _page("lead_centres.py", "lead.nav.centres", ":material/apartment:"),
         ]
+    if actor.role == Role.economist:
+        sections[tr("econ.nav.section")] = [
+            _page(file, key, icon) for file, key, icon in ECONOMIST_PAGES
+            if (PAGES / file).exists()]
     sections[tr("nav.section.account")] = account
     return sections
 

@@ -24,13 +24,13 @@ from sqlmodel import Session, col, select
 
 from registry.auth import Actor, require
 from registry.errors import Conflict, FieldError, InvalidInput, NotFound
-from registry.models import AnalysisRun, SavedCohort, UnitCost
+from registry.models import AnalysisRun, SavedCohort, Site, UnitCost
 from registry.models.enums import ResourceItem
 from registry.services.common import apply_update, insert_audited
 from registry.version import code_version
 
 __all__ = ["BASE_SCENARIO", "copy_scenario", "list_cohorts", "list_runs", "list_scenarios",
-           "record_run", "save_cohort", "set_unit_cost", "sha256_json", "unit_costs"]
+           "record_run", "save_cohort", "set_unit_cost", "sha256_json", "site_codes", "unit_costs"]
 
 BASE_SCENARIO: Final = "base"
 _NAME = re.compile(r"^[A-Za-z0-9 _.\-]{1,64}$")
@@ -77,6 +77,13 @@ def list_cohorts(*, session: Session, actor: Actor) -> list[SavedCohort]:
     require(actor, "cohort:analyse")
     return list(session.exec(select(SavedCohort).where(col(SavedCohort.archived).is_(False))
                              .order_by(col(SavedCohort.id).desc())).all())
+
+
+def site_codes(*, session: Session, actor: Actor) -> dict[int, str]:
+    """Site id -> code of every site, by code, for the cohort filters."""
+    require(actor, "cohort:analyse")
+    rows = session.exec(select(Site.id, Site.code).order_by(col(Site.code))).all()
+    return {int(site_id): str(code) for site_id, code in rows if site_id is not None}
 
 
 # ---- analysis runs ----------------------------------------------------------------------------
