@@ -14,12 +14,15 @@ from typing import Literal
 
 from registry.errors import FieldError, RegistryError
 from registry.i18n_admin import ENTRIES as ADMIN_ENTRIES
+from registry.i18n_dm_quality import ENTRIES as DM_QUALITY_ENTRIES
+from registry.i18n_dm_users import ENTRIES as DM_USERS_ENTRIES
 from registry.i18n_econ_analysis import ENTRIES as ECON_ANALYSIS_ENTRIES
 from registry.i18n_econ_cea import ENTRIES as ECON_CEA_ENTRIES
 from registry.i18n_econ_cohort import ENTRIES as ECON_COHORT_ENTRIES
 from registry.i18n_leadership import ENTRIES as LEADERSHIP_ENTRIES
 from registry.i18n_messages import ENTRIES as MESSAGE_ENTRIES
 from registry.i18n_outcomes import ENTRIES as OUTCOME_ENTRIES
+from registry.i18n_session import ENTRIES as SESSION_ENTRIES
 
 Language = Literal["ru", "en"]
 LANGUAGES: tuple[Language, ...] = ("ru", "en")
@@ -634,7 +637,8 @@ def _merge(entries: dict[str, dict[str, str]]) -> None:
 _merge(LEADERSHIP_ENTRIES)
 _merge(OUTCOME_ENTRIES)
 _merge(MESSAGE_ENTRIES)
-for _entries in (ECON_COHORT_ENTRIES, ECON_ANALYSIS_ENTRIES, ECON_CEA_ENTRIES, ADMIN_ENTRIES):
+for _entries in (ECON_COHORT_ENTRIES, ECON_ANALYSIS_ENTRIES, ECON_CEA_ENTRIES, ADMIN_ENTRIES,
+                 DM_USERS_ENTRIES, DM_QUALITY_ENTRIES, SESSION_ENTRIES):
     _merge(_entries)
 
 
