@@ -70,80 +70,18 @@ ENTRIES: dict[str, dict[str, str]] = {
     "econ.cea.col.n": {"ru": "Пациентов", "en": "Patients"},
     "econ.cea.col.lower": {"ru": "95% ДИ, от", "en": "95% CI, lower"},
     "econ.cea.col.upper": {"ru": "95% ДИ, до", "en": "95% CI, upper"},
-    # --- service messages shown by the pages (by code, else by field)
-    "econ.cea.error.hta.horizon": {"ru": "Горизонт — больше 0 и не более 15 лет.",
-                                   "en": "The horizon must be more than 0 and at most 15 "
-                                         "years."},
+    # --- service messages: the pages' own wording of two codes (arms named in the user's
+    # language, shares in %), and texts for the agreement terms' checks, which have no code
     "econ.cea.error.hta.horizon_follow_up": {
         "ru": "В группе «{arm}» наблюдение слишком короткое для этого расчёта; выберите "
               "горизонт короче или когорту с более долгим наблюдением.",
         "en": "The {arm} arm is not followed long enough for this; choose a shorter horizon "
               "or a cohort with longer follow-up.",
     },
-    "econ.cea.error.hta.n_boot": {"ru": "От 200 до 20 000 повторов.",
-                                  "en": "Between 200 and 20,000 replicates."},
-    "econ.cea.error.n_boot": {"ru": "От 200 до 20 000 повторов.",
-                              "en": "Between 200 and 20,000 replicates."},
-    "econ.cea.error.hta.arms": {
-        "ru": "Для сравнения в когорте нужно не меньше 5 пациентов в каждой группе (сейчас "
-              "{counts}). Расширьте фильтры на странице «Когорта».",
-        "en": "A comparison needs at least 5 patients in each arm (the cohort has {counts}). "
-              "Widen the filters on the Cohort page.",
-    },
-    "econ.cea.error.hta.observed": {
-        "ru": "В группе «{arm}» никто не наблюдался так долго; выберите наблюдаемый период "
-              "короче.",
-        "en": "Nobody in the {arm} arm is followed that long; choose a shorter observed period.",
-    },
     "econ.cea.error.hta.shares": {"ru": "Укажите 5 долей от 0 до 100%, по одной на год.",
                                   "en": "Give 5 shares between 0 and 100%, one per year."},
-    "econ.cea.error.hta.arm": {"ru": "Выберите группу: импортный или отечественный препарат.",
-                               "en": "Choose an arm: the imported or the domestic product."},
-    "econ.cea.error.hta.model": {"ru": "Выберите модель выживаемости из списка.",
-                                 "en": "Choose a survival model from the list."},
-    "econ.cea.error.costs.name": {
-        "ru": "Название сценария: от 1 до 64 латинских букв, цифр, пробелов, точек, дефисов "
-              "или подчёркиваний.",
-        "en": "A scenario name has 1-64 letters, digits, spaces, dots, dashes or underscores.",
-    },
-    "econ.cea.error.costs.exists": {"ru": "Сценарий с таким названием уже есть; выберите "
-                                          "другое.",
-                                    "en": "A scenario of that name exists already; choose "
-                                          "another."},
-    "econ.cea.error.costs.scenario": {"ru": "Сценария стоимости «{scenario}» нет.",
-                                      "en": "There is no unit-cost scenario {scenario}."},
-    "econ.cea.error.costs.row": {"ru": "Этой строки стоимости больше нет; обновите страницу.",
-                                 "en": "That unit cost no longer exists; reload the page."},
     "econ.cea.error.value": {"ru": "Введите новую сумму: неотрицательное число.",
                              "en": "Enter the new amount: a non-negative number."},
-    "econ.cea.error.reason": {
-        "ru": "Укажите причину изменения: она сохраняется в журнале аудита.",
-        "en": "Say why the value changes: the reason is kept in the audit trail.",
-    },
-    "econ.cea.error.scenario": {
-        "ru": "Базовый сценарий хранит справочные значения и не редактируется; скопируйте его "
-              "и меняйте копию.",
-        "en": "The base scenario holds the reference values and is not edited; copy it and "
-              "edit the copy.",
-    },
-    "econ.cea.error.horizon_years": {"ru": "Горизонт — от 1 до 60 лет.",
-                                     "en": "The horizon must be between 1 and 60 years."},
-    "econ.cea.error.observed_years": {
-        "ru": "Наблюдаемый период — больше 0, не длиннее горизонта и 15 лет.",
-        "en": "The observed period must be more than 0, within the horizon and 15 years.",
-    },
-    "econ.cea.error.rate": {"ru": "Ставка дисконтирования — от 0 до 20% в год.",
-                            "en": "The discount rate must be between 0 and 20% a year."},
-    "econ.cea.error.utility_progression_free": {"ru": "Полезность — от −1 до 1.",
-                                                "en": "A utility lies between -1 and 1."},
-    "econ.cea.error.utility_progressed": {"ru": "Полезность — от −1 до 1.",
-                                          "en": "A utility lies between -1 and 1."},
-    "econ.cea.error.cost_progression_free_per_year": {"ru": "Неотрицательная сумма в рублях.",
-                                                      "en": "A non-negative amount in RUB."},
-    "econ.cea.error.cost_progressed_per_year": {"ru": "Неотрицательная сумма в рублях.",
-                                                "en": "A non-negative amount in RUB."},
-    "econ.cea.error.wtp": {"ru": "Неотрицательная сумма в рублях за QALY.",
-                           "en": "A non-negative amount in RUB per QALY."},
     "econ.cea.error.price": {"ru": "Цена — больше 0 руб.", "en": "The price must be over 0 RUB."},
     "econ.cea.error.upfront_share": {
         "ru": "Доля от 0 до 1; при возврате за неудачу аванс равен 1 (вся цена при инфузии).",

@@ -72,8 +72,7 @@ def pages_for(actor: Actor | None) -> dict[str, list[st.Page]] | list[st.Page]:
         ]
     if actor.role == Role.economist:
         sections[tr("econ.nav.section")] = [
-            _page(file, key, icon) for file, key, icon in ECONOMIST_PAGES
-            if (PAGES / file).exists()]
+            _page(file, key, icon) for file, key, icon in ECONOMIST_PAGES]
     sections[tr("nav.section.account")] = account
     return sections
 

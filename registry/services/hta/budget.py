@@ -9,7 +9,8 @@ Budget
     Patients eligible each year (default 10,000) x uptake x market share per arm, each treated
     patient costing the arm's censoring-adjusted (Bang-Tsiatis) mean cost of the first year,
     plus a follow-up cost per later year for the share still alive (the arm's Kaplan-Meier OS
-    at the start of each year, carried forward after follow-up ends); with agreements the
+    at the start of each year, held at its value where fewer than 10 patients remain at
+    risk); with agreements the
     ledger's expected adjustment by year is added. Every mix is compared with 100% imported.
 """
 
@@ -24,7 +25,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from registry.analysis import survival_at
+from registry.analysis import kaplan_meier, survival_at
 from registry.analysis.costs import bang_tsiatis_mean_cost
 from registry.auth import Actor
 from registry.economics import (
@@ -54,6 +55,7 @@ __all__ = ["AgreementEffect", "BudgetResult", "agreement_effect", "ledger_outcom
 
 DAYS_PER_YEAR: Final = 365.25
 REFERENCE: Final = "100% imported"
+MIN_AT_RISK: Final = 10
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,17 @@ def _infusion_dates(session: Session, episode_ids: list[int]) -> dict[int, Any]:
     return {int(i): d for i, d in rows if d is not None}
 
 
+def _alive_at_years(time: np.ndarray, event: np.ndarray, years: int) -> np.ndarray:
+    """KM survival at the start of years 2..years; past the last time with at least
+    ``MIN_AT_RISK`` patients at risk the curve is held at its value there (a tail of a few
+    patients would otherwise drive the share to 0 or leave it undefined)."""
+    curve = kaplan_meier(time, event)
+    reliable = curve.loc[curve["n_risk"] >= MIN_AT_RISK, "time"]
+    cap = float(reliable.max()) if not reliable.empty else 0.0
+    days = np.minimum([DAYS_PER_YEAR * k for k in range(1, years)], cap)
+    return survival_at(time, event, days, extend=True)["survival"].to_numpy(float)
+
+
 def agreement_effect(*, session: Session, actor: Actor, definition: Mapping[str, Any] | Any,
                      agreement: Agreement, arm: str = "imported",
                      data: CohortData | None = None) -> AgreementEffect:
@@ -184,8 +197,7 @@ def programme_budget(*, session: Session, actor: Actor, definition: Mapping[str,
         except InvalidInput as exc:
             raise InvalidInput.one("definition", _beyond_follow_up(arm),
                                    code="hta.horizon_follow_up", arm=arm) from exc
-        alive = survival_at(c.time, c.event, [DAYS_PER_YEAR * k for k in range(1, years)],
-                            extend=True)["survival"].to_numpy(float)
+        alive = _alive_at_years(c.time, c.event, years)
         per_patient[arm] = ProductCost(first_year=first, follow_up_year=yearly[arm],
                                        follow_up_share=tuple(float(a) for a in alive))
         rows.append({"arm": arm, "first_year": first, "follow_up_year": yearly[arm],

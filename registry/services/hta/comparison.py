@@ -180,7 +180,10 @@ def compare_products(*, session: Session, actor: Actor, definition: Mapping[str,
     ------
     InvalidInput
         A horizon outside 1-180 months or beyond an arm's follow-up; an arm with too few
-        patients; covariates that separate the arms completely (no overlap).
+        patients.
+    registry.analysis.ConvergenceError
+        Covariates that separate the arms completely (no overlap, e.g. an indication treated
+        with one product only): narrow the cohort.
     """
     if not 1 <= horizon_months <= 180:
         raise InvalidInput.one("horizon_months", "must be between 1 and 180",
