@@ -228,6 +228,17 @@ def insert_audited(session: Session, actor: Actor, row: R) -> R:
     return row
 
 
+def check_quality(session: Session, table_name: str, *row_ids: int | None) -> None:
+    """Run the data-quality rules that concern `table_name` on the rows just written, in this
+    transaction: their queries commit (or roll back) with the write
+    (:func:`registry.quality.engine.check_after_write`)."""
+    from registry.quality.engine import check_after_write  # quality imports services
+
+    ids = [row_id for row_id in row_ids if row_id is not None]
+    if ids:
+        check_after_write(session, table_name, ids)
+
+
 def apply_update(
     session: Session,
     actor: Actor,

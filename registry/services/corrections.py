@@ -23,7 +23,14 @@ from registry.models.adverse_event import AdverseEventBase, DeathBase
 from registry.models.followup import FollowUpBase
 from registry.models.patient import PatientBase
 from registry.models.product import ManufacturingLotBase
-from registry.services.common import Checks, apply_update, get_row, parse, snapshot_values
+from registry.services.common import (
+    Checks,
+    apply_update,
+    check_quality,
+    get_row,
+    parse,
+    snapshot_values,
+)
 from registry.services.events import check_adverse_event, check_death
 from registry.services.followup import check_followup
 from registry.services.patients import check_patient
@@ -180,6 +187,8 @@ def correct_record(
     changed = apply_update(
         session, actor, row, changes, expected_version=data.expected_version, reason=data.reason
     )
+    if changed:
+        check_quality(session, str(type(row).__tablename__), getattr(row, "id"))  # noqa: B009
     session.commit()
     return changed
 

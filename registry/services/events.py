@@ -34,6 +34,7 @@ from registry.models.enums import (
 )
 from registry.services.common import (
     Checks,
+    check_quality,
     death_of,
     get_row,
     insert_audited,
@@ -232,6 +233,7 @@ def report_adverse_event(
     checks.raise_if_any()
     event = AdverseEvent.model_validate(values, update={"site_id": episode.site_id})
     insert_audited(session, actor, event)
+    check_quality(session, "adverseevent", event.id)
     session.commit()
     return AdverseEventRead.model_validate(event)
 
@@ -268,6 +270,7 @@ def report_death(
     checks.raise_if_any()
     death = Death.model_validate(values, update={"site_id": patient.site_id})
     insert_audited(session, actor, death)
+    check_quality(session, "death", death.id)
     session.commit()
     return DeathRead.model_validate(death)
 

@@ -19,6 +19,7 @@ from registry.models.enums import (
 )
 from registry.services.common import (
     Checks,
+    check_quality,
     death_of,
     fmt,
     get_row,
@@ -149,6 +150,7 @@ def submit_followup(
     checks.raise_if_any()
     followup = FollowUp.model_validate(values, update={"site_id": episode.site_id})
     insert_audited(session, actor, followup)
+    check_quality(session, "followup", followup.id)
     session.commit()
     return FollowUpRead.model_validate(followup)
 

@@ -25,6 +25,7 @@ from registry.services.audit import record_audit, snapshot
 from registry.services.common import (
     Checks,
     apply_update,
+    check_quality,
     death_of,
     fmt,
     get_row,
@@ -96,6 +97,7 @@ def record_apheresis(
         values, update={"site_id": patient.site_id, "episode_number": count + 1}
     )
     insert_audited(session, actor, episode)
+    check_quality(session, "treatmentepisode", episode.id)
     session.commit()
     return TreatmentEpisodeRead.model_validate(episode)
 
@@ -254,6 +256,7 @@ def record_infusion(
     check_episode(session, values, checks)
     checks.raise_if_any()
     apply_update(session, actor, episode, changes)
+    check_quality(session, "treatmentepisode", episode.id)
     session.commit()
     return TreatmentEpisodeRead.model_validate(episode)
 
@@ -275,6 +278,7 @@ def record_not_infused(
     check_episode(session, snapshot_values(episode) | changes, checks)
     checks.raise_if_any()
     apply_update(session, actor, episode, changes)
+    check_quality(session, "treatmentepisode", episode.id)
     session.commit()
     return TreatmentEpisodeRead.model_validate(episode)
 
