@@ -51,7 +51,6 @@ from registry.identity import identity_hash
 from registry.models import (
     AdverseEvent,
     AdverseEventCreate,
-    AuditEvent,
     Death,
     FollowUp,
     FollowUpCreate,
@@ -70,6 +69,7 @@ from registry.models.enums import (
 from registry.models.followup import FollowUpBase
 from registry.models.patient import PatientBase
 from registry.services.audit import BOOKKEEPING, PRIVATE_COLUMNS, jsonable
+from registry.services.audit_chain import insert_audit_events
 from registry.services.common import Checks, field_errors, fmt
 from registry.services.events import check_adverse_event_values
 from registry.services.followup import check_followup_values
@@ -930,7 +930,7 @@ def _write(
             }
             for values, row_id in zip(rows, ids, strict=True)
         ]
-        session.execute(insert(AuditEvent).execution_options(render_nulls=True), events)
+        insert_audit_events(session, events)  # chained: ids and hashes under the head lock
         written += len(chunk)
         counter.tick(written, last=True)
     counter.tick(plan.rows, last=True)
