@@ -190,7 +190,7 @@ def ce_plane_chart(replicates: pd.DataFrame, *, delta_cost: float, delta_effect:
         alt.Chart(point).mark_point(shape="diamond", filled=True, size=180, opacity=1).encode(
             x=x, y=y, color=colour, tooltip=tooltip),
     ]
-    chart = alt.LayerChart(layer=layers, width=width, height=height)
+    chart = alt.LayerChart(layer=layers, width=width, height=height + 90)  # + axes, legend
     return chart
 
 
@@ -218,7 +218,7 @@ def ceac_chart(curve: pd.DataFrame, *, wtp: float, unit: float = 1.0, x_title: s
     rule = alt.Chart(marker).mark_rule(strokeDash=[6, 4], color=LINE_COLOUR).encode(x="wtp:Q")
     text = alt.Chart(marker).mark_text(align="left", dx=4, dy=-6, color=LINE_COLOUR).encode(
         x="wtp:Q", y=alt.datum(1.0), text="label:N")
-    chart = alt.LayerChart(layer=[line, rule, text], height=320)
+    chart = alt.LayerChart(layer=[line, rule, text], height=400)
     return chart
 
 
@@ -278,7 +278,7 @@ def budget_chart(comparison: pd.DataFrame, *, scenario_labels: Mapping[str, str]
         tooltip=[alt.Tooltip("year:O", title=x_title),
                  alt.Tooltip("scenario_label:N", title=color_title),
                  alt.Tooltip("cost:Q", format=",.2f", title=y_title)],
-    ).properties(height=320)
+    ).properties(height=420)
     return chart
 
 
@@ -303,5 +303,5 @@ def cumulative_difference_chart(comparison: pd.DataFrame, *, scenario: str = "mi
                  alt.Tooltip("cumulative_difference:Q", format=",.2f", title=y_title)])
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#9e9e9e").encode(
         y="zero:Q")
-    chart = alt.LayerChart(layer=[zero, line], height=280)
+    chart = alt.LayerChart(layer=[zero, line], height=360)
     return chart

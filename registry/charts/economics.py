@@ -146,7 +146,7 @@ def forest_plot(hazard_ratios: pd.DataFrame, *, endpoint_labels: Mapping[str, st
                  alt.Tooltip("hr_lower:Q", format=".2f"),
                  alt.Tooltip("hr_upper:Q", format=".2f")])
     return alt.LayerChart(layer=[reference, ci, points], width=width,
-                          height=70 * max(1, len(endpoints)))
+                          height=alt.Step(48))
 
 
 def love_plot(balance: pd.DataFrame, *, covariate_labels: Mapping[str, str],
@@ -200,7 +200,7 @@ def love_plot(balance: pd.DataFrame, *, covariate_labels: Mapping[str, str],
         tooltip=[alt.Tooltip("covariate_label:N", title=y_title),
                  alt.Tooltip("stage_label:N", title=color_title),
                  alt.Tooltip("abs_smd:Q", format=".3f", title=x_title)]))
-    return alt.LayerChart(layer=layers, width=width, height=max(120, 26 * len(order)))
+    return alt.LayerChart(layer=layers, width=width, height=alt.Step(28))
 
 
 def _step_curves(data: pd.DataFrame, *, x: str, value: str, x_scale: alt.Scale,
@@ -217,7 +217,8 @@ def _step_curves(data: pd.DataFrame, *, x: str, value: str, x_scale: alt.Scale,
                  alt.Tooltip(f"{x}:Q", format=".1f", title=x_title),
                  alt.Tooltip(f"{value}:Q", format=".1%", title=y_title),
                  alt.Tooltip("lower:Q", format=".1%"), alt.Tooltip("upper:Q", format=".1%")])
-    return alt.LayerChart(layer=[band, line], title=title, width=width, height=height)
+    return alt.LayerChart(layer=[band, line], title=title, width=width,
+                          height=height + 100)  # Streamlit's height includes axes and legend
 
 
 def curve_panels(curves: pd.DataFrame, *, panel: str, panels: Mapping[str, str],
@@ -313,5 +314,7 @@ def extrapolation_chart(km: pd.DataFrame, curves: pd.DataFrame, *,
     observed = alt.Chart(_finite(steps[["series", "year", "survival", "lower", "upper"]])
                          ).mark_line(interpolate="step-after", strokeWidth=2.6).encode(
         x=x, y="survival:Q", color=colour, tooltip=tooltip)
+    # Streamlit sizes the whole chart (axes, legend, title) to `height`: add their room
+    legend_rows = -(-len(domain) // 3)
     return alt.LayerChart(layer=[band, fitted, observed], title=title, width=width,
-                          height=height)
+                          height=height + 90 + 22 * legend_rows + (30 if title else 0))
