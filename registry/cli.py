@@ -1,4 +1,5 @@
-"""`python -m registry ...`: serve, prepare, seed, migrate, create-user, bench, export.
+"""`python -m registry ...`: serve, prepare, seed, migrate, create-user, set-password,
+verify-audit, bench, export.
 
 Every command reads REGISTRY_DATABASE_URL (default: SQLite under var/).
 """
@@ -133,6 +134,21 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_set_password(args: argparse.Namespace) -> int:
+    """Set an existing user's password (policy applied, lockout lifted, audited)."""
+    from registry.services.admin import set_password_cli
+
+    password = args.password or os.environ.get("REGISTRY_NEW_PASSWORD") or getpass.getpass()
+    return set_password_cli(_engine(), args.username, password)
+
+
+def cmd_verify_audit(_args: argparse.Namespace) -> int:
+    """Check the audit trail's hash chain; exit 1 and name the first broken link if any."""
+    from registry.services.audit_chain import verify_audit_cli
+
+    return verify_audit_cli(_engine())
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the benchmark suites: survival kernels vs peers, dashboards, bulk upload."""
     from registry.bench import dashboard_bench, survival_bench, upload_bench
@@ -246,6 +262,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--site", help="site code, for site clinicians")
     p.add_argument("--password", help="else REGISTRY_NEW_PASSWORD or a prompt")
     p.set_defaults(func=cmd_create_user)
+    p = sub.add_parser("set-password", help="set a user's password (policy applied, audited)")
+    p.add_argument("username")
+    p.add_argument("--password", help="else REGISTRY_NEW_PASSWORD or a prompt")
+    p.set_defaults(func=cmd_set_password)
+    p = sub.add_parser("verify-audit", help="verify the audit trail's hash chain")
+    p.set_defaults(func=cmd_verify_audit)
     p = sub.add_parser("bench", help="run the benchmarks (survival, dashboards, upload)")
     p.add_argument("--suite", choices=["all", "survival", "dashboard", "upload"], default="all")
     p.add_argument("--sizes", default="10000,100000,1000000", help="survival: cohort sizes")
