@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages.ui.nav import home_path
-from pages.ui.state import current_actor, log_in, session_scope
+from pages.ui.state import current_actor, log_in, session_expired_notice, session_scope
 from pages.ui.text import lang, tr
 from registry import RegistryError, authenticate
 from registry.i18n import message_text
@@ -16,6 +16,8 @@ _, middle, _ = st.columns([1, 2, 1])
 with middle:
     st.title(tr("app.title"))
     st.caption(tr("app.tagline"))
+    if (notice := session_expired_notice()) is not None:
+        st.info(notice)
     with st.form("login", clear_on_submit=False):
         username = st.text_input(tr("login.username"), key="login_username",
                                  autocomplete="username")

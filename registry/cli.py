@@ -1,5 +1,5 @@
 """`python -m registry ...`: serve, prepare, seed, migrate, create-user, set-password,
-verify-audit, bench, export.
+verify-audit, backup, restore, bench, export.
 
 Every command reads REGISTRY_DATABASE_URL (default: SQLite under var/).
 """
@@ -149,6 +149,22 @@ def cmd_verify_audit(_args: argparse.Namespace) -> int:
     return verify_audit_cli(_engine())
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Back up the database to PATH with a manifest (row counts, content hash per table)."""
+    from registry.backup import backup_cli
+
+    return backup_cli(_engine(), args.path)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore PATH into the configured database and verify it against the manifest."""
+    from registry.backup import restore_cli
+    from registry.db import make_engine
+
+    # not migrated first: the backup brings its own schema (the next start migrates it)
+    return restore_cli(make_engine(get_settings().database_url), args.path, force=args.force)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the benchmark suites: survival kernels vs peers, dashboards, bulk upload."""
     from registry.bench import dashboard_bench, survival_bench, upload_bench
@@ -268,6 +284,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(func=cmd_set_password)
     p = sub.add_parser("verify-audit", help="verify the audit trail's hash chain")
     p.set_defaults(func=cmd_verify_audit)
+    p = sub.add_parser("backup", help="back up the database (SQLite backup API / pg_dump)")
+    p.add_argument("path", type=Path)
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup into the database and verify it")
+    p.add_argument("path", type=Path)
+    p.add_argument("--force", action="store_true", help="restore over a database with data")
+    p.set_defaults(func=cmd_restore)
     p = sub.add_parser("bench", help="run the benchmarks (survival, dashboards, upload)")
     p.add_argument("--suite", choices=["all", "survival", "dashboard", "upload"], default="all")
     p.add_argument("--sizes", default="10000,100000,1000000", help="survival: cohort sizes")

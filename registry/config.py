@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from registry.errors import InvalidInput
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_DATA_DIR = PROJECT_ROOT / "seed_data"
 
@@ -22,6 +24,11 @@ class Settings:
     REGISTRY_DEMO          1 (default) creates demo accounts on first start; 0 does not
     REGISTRY_SEED_PATIENTS synthetic patients seeded on first start (default 1500; 0 for none)
     REGISTRY_LOCKOUT_MINUTES, REGISTRY_MAX_FAILED_LOGINS  login lockout (15 minutes after 5)
+    REGISTRY_SESSION_MINUTES  a portal login ends after this many minutes without an
+                           interaction (default 30; at least 1)
+    REGISTRY_COMPLETENESS_THRESHOLD  follow-up completeness below this share flags a centre
+                           and leaves it out of the observed-vs-expected ranking (default 0.9;
+                           0 < x <= 1)
     """
 
     data_dir: Path
@@ -30,6 +37,8 @@ class Settings:
     seed_patients: int
     lockout_minutes: int
     max_failed_logins: int
+    session_minutes: int = 30
+    completeness_threshold: float = 0.9
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -43,7 +52,41 @@ class Settings:
             seed_patients=int(env.get("REGISTRY_SEED_PATIENTS", "1500")),
             lockout_minutes=int(env.get("REGISTRY_LOCKOUT_MINUTES", "15")),
             max_failed_logins=int(env.get("REGISTRY_MAX_FAILED_LOGINS", "5")),
+            session_minutes=_session_minutes(env.get("REGISTRY_SESSION_MINUTES", "30")),
+            completeness_threshold=_completeness_threshold(
+                env.get("REGISTRY_COMPLETENESS_THRESHOLD", "0.9")),
         )
+
+
+def _session_minutes(text: str) -> int:
+    """REGISTRY_SESSION_MINUTES as a whole number of minutes, at least 1."""
+    name = "REGISTRY_SESSION_MINUTES"
+    try:
+        minutes = int(text)
+    except ValueError:
+        raise InvalidInput.one(name, f"{text!r} is not a whole number of minutes; write e.g. 30",
+                               "pydantic.int_parsing", value=repr(text)) from None
+    if minutes < 1:
+        raise InvalidInput.one(name, f"must be at least 1 minute (got {minutes}); write e.g. 30",
+                               "pydantic.greater_than_equal", ge=1, value=minutes)
+    return minutes
+
+
+def _completeness_threshold(text: str) -> float:
+    """REGISTRY_COMPLETENESS_THRESHOLD as a share in (0, 1]."""
+    name = "REGISTRY_COMPLETENESS_THRESHOLD"
+    try:
+        share = float(text)
+    except ValueError:
+        raise InvalidInput.one(name, f"{text!r} is not a number; write a share such as 0.9",
+                               "pydantic.float_parsing", value=repr(text)) from None
+    if share > 1:
+        raise InvalidInput.one(name, f"must be a share in (0, 1] (got {share!r}); write e.g. "
+                               "0.9 for 90%", "pydantic.less_than_equal", le=1, value=share)
+    if not share > 0:  # also refuses NaN
+        raise InvalidInput.one(name, f"must be a share in (0, 1] (got {share!r}); write e.g. "
+                               "0.9 for 90%", "pydantic.greater_than", gt=0, value=share)
+    return share
 
 
 def get_settings() -> Settings:
@@ -63,13 +106,16 @@ def hmac_key(settings: Settings | None = None) -> bytes:
     settings = settings or get_settings()
     path = settings.data_dir / "secrets" / "hmac.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(secrets.token_hex(32))
-        tmp.chmod(0o600)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # a private temporary file per starter, created 0600, linked into place atomically:
+        # of several processes starting at once exactly one key wins and all read it whole
+        tmp = path.with_name(f".hmac.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(secrets.token_hex(32))
         try:
-            os.link(tmp, path)  # atomic: two processes starting at once keep one key
+            os.link(tmp, path)
         except FileExistsError:
             pass
-        tmp.unlink()
+        finally:
+            tmp.unlink()
     return bytes.fromhex(path.read_text().strip())

@@ -48,4 +48,7 @@ ENTRIES: dict[str, dict[str, str]] = {
     "quality.unknown_rule": {"ru": "неизвестное правило {value}", "en": "unknown rule {value}"},
     "quality.bad_id": {"ru": "номера должны быть целыми числами, указано {value}",
                        "en": "ids must be integers, got {value}"},
+    # --- navigation of the data manager's pages
+    "dm.nav.section": {"ru": "Управление данными", "en": "Data management"},
+    "dm.nav.audit": {"ru": "Журнал аудита", "en": "Audit trail"},
 }

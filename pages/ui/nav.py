@@ -23,6 +23,14 @@ ECONOMIST_PAGES = (
 )
 
 
+DATA_MANAGER_PAGES = (
+    ("dm_users.py", "dm.nav.users", ":material/manage_accounts:"),
+    ("dm_quality.py", "dm.nav.quality", ":material/rule:"),
+    ("dm_audit.py", "dm.nav.audit", ":material/history:"),
+    ("dm_completeness.py", "dm.nav.completeness", ":material/fact_check:"),
+)
+
+
 def _page(file: str, key: str, icon: str, *, default: bool = False,
           hidden: bool = False) -> st.Page:
     return st.Page(str(PAGES / file), title=tr(key), icon=icon, url_path=file[:-3],
@@ -38,7 +46,8 @@ def pages_for(actor: Actor | None) -> dict[str, list[st.Page]] | list[st.Page]:
         return [login_page(visible=True)]
     # Hidden but present: the rerun after a successful login, which stays on the login
     # address, is sent on to the home page by the login page itself.
-    account = [_page("logout.py", "nav.logout", ":material/logout:"), login_page(visible=False)]
+    account = [_page("account_password.py", "nav.password", ":material/password:"),
+               _page("logout.py", "nav.logout", ":material/logout:"), login_page(visible=False)]
     if actor.role == Role.site_clinician:
         return {
             tr("nav.section.registry"): [
@@ -73,9 +82,21 @@ def pages_for(actor: Actor | None) -> dict[str, list[st.Page]] | list[st.Page]:
     if actor.role == Role.economist:
         sections[tr("econ.nav.section")] = [
             _page(file, key, icon) for file, key, icon in ECONOMIST_PAGES]
+    if actor.role == Role.data_manager:
+        sections[tr("dm.nav.section")] = [
+            _page(file, key, icon) for file, key, icon in DATA_MANAGER_PAGES
+            if (PAGES / file).exists()]
     sections[tr("nav.section.account")] = account
     return sections
 
 
+def forced_password_pages() -> list[st.Page]:
+    """While a one-time password is in use: only the change-password page and logout."""
+    return [_page("account_password.py", "nav.password", ":material/password:", default=True),
+            _page("logout.py", "nav.logout", ":material/logout:"), login_page(visible=False)]
+
+
 def home_path(actor: Actor) -> str:
+    if st.session_state.get("must_change_password"):
+        return "pages/account_password.py"
     return "pages/worklist.py" if actor.role == Role.site_clinician else "pages/home.py"
