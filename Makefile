@@ -1,6 +1,7 @@
 # The two commands: `make run` and `make test`. Everything else is a helper.
 PYTHON ?= python3
 PORT ?= 8501
+PYTEST_ARGS ?= -n 2
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
