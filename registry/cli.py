@@ -166,21 +166,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Run the benchmark suites: survival kernels vs peers, dashboards, bulk upload."""
-    from registry.bench import dashboard_bench, survival_bench, upload_bench
+    """The benchmark suite of issue 8: every measured operation, its peers and its target."""
+    from registry.bench.suite import bench_cli
 
-    suites = ["survival", "dashboard", "upload"] if args.suite == "all" else [args.suite]
-    status = 0
-    for suite in suites:
-        print(f"== {suite}", flush=True)
-        if suite == "survival":
-            status |= survival_bench.main(["--sizes", args.sizes])
-        elif suite == "dashboard":
-            status |= dashboard_bench.main(["--patients", str(args.patients),
-                                            "--backend", args.backend])
-        else:
-            status |= upload_bench.main(["--rows", str(args.rows), "--backend", args.backend])
-    return status
+    return bench_cli(args.bench_args)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -257,6 +246,11 @@ def _date(text: str) -> date:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["bench"]:  # the suite parses its own options (--sizes, --backend, ...)
+        from registry.bench.suite import bench_cli
+
+        return bench_cli(given[1:])
     parser = argparse.ArgumentParser(prog="python -m registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="migrate, seed on first start, start the portal")
@@ -291,12 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("path", type=Path)
     p.add_argument("--force", action="store_true", help="restore over a database with data")
     p.set_defaults(func=cmd_restore)
-    p = sub.add_parser("bench", help="run the benchmarks (survival, dashboards, upload)")
-    p.add_argument("--suite", choices=["all", "survival", "dashboard", "upload"], default="all")
-    p.add_argument("--sizes", default="10000,100000,1000000", help="survival: cohort sizes")
-    p.add_argument("--patients", type=int, default=100_000, help="dashboard: cohort size")
-    p.add_argument("--rows", type=int, default=10_000, help="upload: rows per file")
-    p.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    p = sub.add_parser("bench", add_help=False,
+                       help="run the benchmark suite (python -m registry bench --help)")
+    p.add_argument("bench_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser(
         "export", help="write a de-identified cohort: data file, codebook, manifest (audited)",
@@ -325,5 +316,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--name", help="a label for the cohort (in the manifest)")
     p.add_argument("--as-of", type=_date, help="data cut (default today)")
     p.set_defaults(func=cmd_export)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(given)
     return int(args.func(args))

@@ -333,10 +333,12 @@ class _Queries:
             select(f.c.episode_id, func.min(f.c.assessment_date).label("responded"))
             .where(f.c.assessment_date <= self.cut, f.c.response.in_(_RESPONDED))
             .group_by(f.c.episode_id), f.c.site_id, f.c.episode_id).subquery()
-        return (select(f.c.episode_id, self.day(func.min(progressed), "progression_after"))
-                .join(first, first.c.episode_id == f.c.episode_id)
-                .where(f.c.assessment_date <= self.cut, progressed >= first.c.responded)
-                .group_by(f.c.episode_id))
+        # the outer read of the forms is restricted too, so a site's index serves it
+        return self._restrict(
+            select(f.c.episode_id, self.day(func.min(progressed), "progression_after"))
+            .join(first, first.c.episode_id == f.c.episode_id)
+            .where(f.c.assessment_date <= self.cut, progressed >= first.c.responded)
+            .group_by(f.c.episode_id), f.c.site_id, f.c.episode_id)
 
 
 def _assemble(ep: _Columns, forms: _Summary, aes: _Summary, after_response: _Summary | None,

@@ -3,7 +3,9 @@
 Kaplan-Meier (log-log CI), two-group log-rank and an 8-covariate Cox model on generated data
 with integer-day ties and about 40% censoring, at each requested size. Each operation runs
 `--repeat` times; the median, minimum and maximum seconds are printed with the ratio of each
-peer's median to ours (> 1 means we are faster), and the results are checked to agree.
+peer's median to ours (> 1 means we are faster), and the results are checked to agree:
+Kaplan-Meier survival and log-log limits to 1e-10 (relative) with both peers, the log-rank
+statistic to 1e-10 with lifelines, Cox coefficients to 1e-6 with lifelines.
 
 Usage::
 
@@ -15,17 +17,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import statistics
-import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from registry.analysis import cox_model, kaplan_meier, logrank_test
+from registry.bench.measure import Record, memory_method, time_calls
+from registry.bench.targets import COX, KAPLAN_MEIER, LIFELINES, LOGRANK, SKSURV
+
+KERNELS = (KAPLAN_MEIER, LOGRANK, COX)
+COVARIATES = [f"x{i}" for i in range(8)]
 
 
 def make_data(n: int, seed: int = 1) -> pd.DataFrame:
@@ -36,77 +40,98 @@ def make_data(n: int, seed: int = 1) -> pd.DataFrame:
     risk = 0.3 * group + x @ np.linspace(0.3, -0.2, 8)
     event_time = np.ceil(rng.weibull(1.2, n) * 400 * np.exp(-risk / 1.2))
     censor = np.ceil(rng.uniform(30, 1200, n))
-    frame = pd.DataFrame(x, columns=[f"x{i}" for i in range(8)])
+    frame = pd.DataFrame(x, columns=COVARIATES)
     frame["group"] = group
     frame["time"] = np.minimum(event_time, censor).astype(float)
     frame["event"] = (event_time <= censor).astype(int)
     return frame
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
-    seconds, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        seconds.append(time.perf_counter() - start)
-    return seconds, result
+def _same(ours: Any, theirs: Any, rtol: float) -> bool:
+    """Equal to a relative tolerance where ours is defined (NaN: a limit R leaves undefined)."""
+    a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
+    defined = ~np.isnan(a)
+    return a.shape == b.shape and bool(np.allclose(a[defined], b[defined], rtol=rtol, atol=0))
 
 
-def run(sizes: list[int], cox_max: int, repeat: int) -> list[dict[str, Any]]:
-    from lifelines import CoxPHFitter, KaplanMeierFitter
-    from lifelines.statistics import logrank_test as lifelines_logrank
+def _kaplan_meier(data: pd.DataFrame, repeat: int) -> Record:
+    from lifelines import KaplanMeierFitter
     from sksurv.nonparametric import kaplan_meier_estimator
 
-    rows: list[dict[str, Any]] = []
+    t, e = data["time"].to_numpy(), data["event"].to_numpy()
+    ours = time_calls(lambda: kaplan_meier(t, e, conf_type="log-log"), repeat)
+    record = Record.of(KAPLAN_MEIER, len(data), None, ours)
+    lifelines = time_calls(lambda: KaplanMeierFitter().fit(t, e), repeat)
+    sksurv = time_calls(lambda: kaplan_meier_estimator(e.astype(bool), t, conf_type="log-log"),
+                        repeat)
+    record.add_peer(LIFELINES, lifelines)
+    record.add_peer(SKSURV, sksurv)
+    km = ours.result  # one row per distinct time, like both peers
+    times = km["time"].to_numpy()
+    bands = lifelines.result.confidence_interval_.loc[times].to_numpy()
+    sk_times, sk_survival, (sk_lower, sk_upper) = sksurv.result
+    record.agree = bool(
+        _same(km["survival"], lifelines.result.survival_function_.loc[times].iloc[:, 0], 1e-10)
+        and _same(km["lower"], bands[:, 0], 1e-10) and _same(km["upper"], bands[:, 1], 1e-10)
+        and np.array_equal(sk_times, times) and _same(km["survival"], sk_survival, 1e-10)
+        and _same(km["lower"], sk_lower, 1e-10) and _same(km["upper"], sk_upper, 1e-10))
+    record.note = "survival and log-log limits compared at every distinct time"
+    return record
 
-    def record(op: str, n: int, who: str, seconds: list[float]) -> None:
-        rows.append({"operation": op, "n": n, "implementation": who,
-                     "median_s": statistics.median(seconds), "min_s": min(seconds),
-                     "max_s": max(seconds)})
 
-    def one_size(n: int) -> None:
-        data = make_data(n)
-        t, e = data["time"].to_numpy(), data["event"].to_numpy()
-        g = data["group"].to_numpy()
+def _logrank(data: pd.DataFrame, repeat: int) -> Record:
+    from lifelines.statistics import logrank_test as lifelines_logrank
 
-        secs, ours = timed(lambda: kaplan_meier(t, e, conf_type="log-log"), repeat)
-        record("kaplan_meier", n, "registry", secs)
-        secs, km = timed(lambda: KaplanMeierFitter().fit(t, e), repeat)
-        record("kaplan_meier", n, "lifelines", secs)
-        secs, sk = timed(lambda: kaplan_meier_estimator(e.astype(bool), t,
-                                                        conf_type="log-log"), repeat)
-        record("kaplan_meier", n, "scikit-survival", secs)
-        survival = ours["survival"].to_numpy()  # one row per distinct time, like both peers
-        lifelines_survival = km.survival_function_.loc[ours["time"], :].iloc[:, 0].to_numpy()
-        assert np.allclose(survival, lifelines_survival, rtol=1e-10, atol=0), "KM vs lifelines"
-        assert np.array_equal(sk[0], ours["time"].to_numpy()), "KM times vs scikit-survival"
-        assert np.allclose(survival, sk[1], rtol=1e-10, atol=0), "KM vs scikit-survival"
+    t, e, g = (data[c].to_numpy() for c in ("time", "event", "group"))
+    a, b = g == 0, g == 1
+    ours = time_calls(lambda: logrank_test(t, e, g), repeat)
+    theirs = time_calls(lambda: lifelines_logrank(t[a], t[b], e[a], e[b]), repeat)
+    record = Record.of(LOGRANK, len(data), None, ours)
+    record.add_peer(LIFELINES, theirs)
+    statistic, reference = ours.result.statistic, theirs.result.test_statistic
+    record.agree = bool(abs(statistic - reference) <= 1e-10 * max(1.0, abs(reference)))
+    record.note = f"chi-square {statistic:.6g}"
+    return record
 
-        a, b = g == 0, g == 1
-        secs, lr = timed(lambda: logrank_test(t, e, g), repeat)
-        record("logrank", n, "registry", secs)
-        secs, llr = timed(lambda: lifelines_logrank(t[a], t[b], e[a], e[b]), repeat)
-        record("logrank", n, "lifelines", secs)
-        assert abs(lr.statistic - llr.test_statistic) <= 1e-10 * max(1.0, lr.statistic)
 
-        if n <= cox_max:
-            covariates = [f"x{i}" for i in range(8)]
-            secs, cox = timed(lambda: cox_model(data, "time", "event", covariates), repeat)
-            record("cox_8_covariates", n, "registry", secs)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                secs, cph = timed(lambda: CoxPHFitter().fit(
-                    data[[*covariates, "time", "event"]], "time", "event"), repeat)
-            record("cox_8_covariates", n, "lifelines", secs)
-            assert np.allclose(cox.summary["coef"].to_numpy(), cph.params_.to_numpy(),
-                               rtol=1e-5, atol=1e-7)
-    for n in sizes:
-        one_size(n)
-    for row in rows:
-        ours = next(r for r in rows if r["operation"] == row["operation"]
-                    and r["n"] == row["n"] and r["implementation"] == "registry")
-        row["peer_over_registry"] = row["median_s"] / ours["median_s"]
-    return rows
+def _cox(data: pd.DataFrame, repeat: int) -> Record:
+    from lifelines import CoxPHFitter
+
+    ours = time_calls(lambda: cox_model(data, "time", "event", COVARIATES), repeat)
+    columns = [*COVARIATES, "time", "event"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = time_calls(lambda: CoxPHFitter().fit(data[columns], "time", "event"), repeat)
+    record = Record.of(COX, len(data), None, ours)
+    record.add_peer(LIFELINES, theirs)
+    coef = ours.result.summary["coef"].to_numpy()
+    reference = theirs.result.params_[COVARIATES].to_numpy()
+    gap = np.abs(coef - reference)
+    record.agree = bool(np.all(gap <= 1e-6 * np.maximum(1.0, np.abs(reference))))
+    record.note = f"Efron ties; largest coefficient difference {gap.max():.1e}"
+    return record
+
+
+def compare(n: int, repeat: int, operations: Collection[str] = KERNELS) -> list[Record]:
+    """Our kernels and their peers on the same `n` generated patients, as suite records.
+
+    Parameters
+    ----------
+    n : int
+        Patients.
+    repeat : int
+        Repetitions of each call.
+    operations : collection of str
+        Some of :data:`KERNELS`.
+
+    Returns
+    -------
+    list of Record
+        One per operation, with the peers' medians and whether the values agree.
+    """
+    data = make_data(n)
+    steps = {KAPLAN_MEIER: _kaplan_meier, LOGRANK: _logrank, COX: _cox}
+    return [steps[name](data, repeat) for name in KERNELS if name in operations]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,19 +141,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out")
     args = parser.parse_args(argv)
-    rows = run([int(s) for s in args.sizes.split(",")], args.cox_max, args.repeat)
-    print(f"{'operation':<18}{'n':>10}  {'implementation':<16}{'median s':>10}{'min s':>9}"
-          f"{'max s':>9}{'peer/ours':>11}")
-    for r in rows:
-        print(f"{r['operation']:<18}{r['n']:>10,}  {r['implementation']:<16}"
-              f"{r['median_s']:>10.3f}{r['min_s']:>9.3f}{r['max_s']:>9.3f}"
-              f"{r['peer_over_registry']:>11.2f}")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak resident memory: {peak:.0f} MiB")
+    records: list[Record] = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        kernels = KERNELS if n <= args.cox_max else (KAPLAN_MEIER, LOGRANK)
+        records.extend(compare(n, args.repeat, kernels))
+    print(f"{'operation':<26}{'n':>11}{'median s':>10}{'min s':>9}{'max s':>9}  "
+          f"{'peer median s (peer/ours)':<46}{'agree':>6}{'peak MiB':>10}")
+    for r in records:
+        peers = ", ".join(f"{name} {p.median_s:.3f} ({p.ratio:.1f}x)"
+                          for name, p in r.peers.items())
+        print(f"{r.operation:<26}{r.size:>11,}{r.median_s:>10.3f}{min(r.seconds):>9.3f}"
+              f"{max(r.seconds):>9.3f}  {peers:<46}{'yes' if r.agree else 'NO':>6}"
+              f"{r.peak_mib:>10.0f}")
+    print(f"peak memory: {memory_method()}")
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:
-            json.dump({"rows": rows, "peak_mib": peak}, handle, indent=2)
-    return 0
+            json.dump({"records": [r.as_dict() for r in records]}, handle, indent=2)
+    return 0 if all(r.agree for r in records) else 1
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ and then, as one site clinician:
 3. uploads N follow-up forms (one D28 form per episode), then N adverse events (one CRS with
    its ASTCT signs per episode), each previewed, committed and committed again.
 
-It prints the median, minimum and maximum of the repetitions per step, and the peak resident
-memory of the process.
+It prints the median, minimum and maximum of the repetitions per step, and each step's peak
+resident memory (see `registry.bench.measure`). `records` gives the suite's figures: preview
+(which validates every row) plus commit, per file kind.
 
 Usage::
 
@@ -30,25 +31,24 @@ import argparse
 import csv
 import io
 import os
-import resource
 import secrets
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from registry.auth import Actor
+from registry.bench.databases import fresh_engine
+from registry.bench.measure import Record, memory_method, peak_mib, reset_peak
+from registry.bench.targets import UPLOAD_KINDS, upload_operation
 from registry.identity import snils_check_digits
 from registry.models import ManufacturingLot, Patient, Product, Site, TreatmentEpisode
 from registry.models.base import utcnow
@@ -142,35 +142,14 @@ def adverse_event_rows(n: int) -> Iterator[dict[str, str]]:
 
 
 @contextmanager
-def fresh_database(backend: str, directory: Path) -> Iterator[Engine]:
+def fresh_database(backend: str) -> Iterator[Engine]:
     """A migrated empty database with the reference sites and products; removed afterwards."""
-    from registry.db import make_engine, migrate
     from registry.seed import load_reference_data
 
-    admin: Engine | None = None
-    if backend == "sqlite":
-        url = f"sqlite:///{directory / f'bench-{uuid.uuid4().hex[:8]}.db'}"
-    else:
-        server = os.environ.get("REGISTRY_BENCH_POSTGRES_URL")
-        if not server:
-            raise SystemExit("set REGISTRY_BENCH_POSTGRES_URL to benchmark PostgreSQL")
-        name = f"registry_bench_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    try:
-        migrate(engine)
+    with fresh_engine(backend) as engine:
         with Session(engine) as session:
             load_reference_data(session)
         yield engine
-    finally:
-        engine.dispose()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 def open_infused_episodes(session: Session, site_id: int) -> int:
@@ -226,16 +205,26 @@ def open_infused_episodes(session: Session, site_id: int) -> int:
     return len(episodes)
 
 
-def _timed(call: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
+def _timed(call: Callable[[], Any], peaks: dict[str, float], step: str) -> tuple[float, Any]:
+    reset_peak()
+    started, cpu = time.perf_counter(), time.process_time()
     result = call()
-    return time.perf_counter() - started, result
+    seconds = time.perf_counter() - started
+    peaks[step] = peak_mib()
+    peaks[f"{step} cpu"] = time.process_time() - cpu
+    return seconds, result
 
 
-def run_once(engine: Engine, files: dict[str, tuple[UploadKind, str, bytes]]) -> dict[str, float]:
-    """One repetition on a fresh database: every step's seconds by name."""
+def run_once(engine: Engine, files: dict[str, tuple[UploadKind, str, bytes]],
+             peaks: dict[str, float] | None = None) -> dict[str, float]:
+    """One repetition on a fresh database: every step's seconds by name.
+
+    Each step's peak resident memory (MiB, see `registry.bench.measure`) goes into `peaks`, and
+    its process CPU seconds too, as ``"<step> cpu"``.
+    """
     from registry.services.uploads import commit_upload, preview_upload
 
+    peaks = {} if peaks is None else peaks
     seconds: dict[str, float] = {}
     with Session(engine, expire_on_commit=False) as session:
         site_id = session.exec(select(Site.id).order_by(col(Site.id))).first()
@@ -243,23 +232,74 @@ def run_once(engine: Engine, files: dict[str, tuple[UploadKind, str, bytes]]) ->
         for label, (kind, filename, content) in files.items():
             if kind == UploadKind.followups and "episodes" not in seconds:
                 assert site_id is not None
-                seconds["episodes"], _ = _timed(lambda: open_infused_episodes(session, site_id))
+                seconds["episodes"], _ = _timed(lambda: open_infused_episodes(session, site_id),
+                                                peaks, "episodes")
             preview = partial(preview_upload, session=session, actor=actor, kind=kind,
                               filename=filename, content=content)
             commit = partial(commit_upload, session=session, actor=actor, kind=kind,
                              filename=filename, content=content)
-            seconds[f"{label} preview"], shown = _timed(preview)
+            step = f"{label} preview"
+            seconds[step], shown = _timed(preview, peaks, step)
             if shown.errors:
                 raise SystemExit(f"{label}: the benchmark file has errors: {shown.errors[:3]}")
             if label.endswith("xlsx"):  # the CSV's rows, saved already: every row is skipped
-                seconds[f"{label} commit again"], again = _timed(commit)
+                step = f"{label} commit again"
+                seconds[step], again = _timed(commit, peaks, step)
                 assert again.created == 0 and again.skipped == shown.rows, again
                 continue
-            seconds[f"{label} commit"], result = _timed(commit)
+            step = f"{label} commit"
+            seconds[step], result = _timed(commit, peaks, step)
             assert result.created == shown.rows, result
-            seconds[f"{label} commit again"], again = _timed(commit)
+            step = f"{label} commit again"
+            seconds[step], again = _timed(commit, peaks, step)
             assert again.created == 0 and again.skipped == shown.rows, again
     return seconds
+
+
+def build_files(n: int, *, xlsx: bool = False) -> dict[str, tuple[UploadKind, str, bytes]]:
+    """The benchmark's upload files of `n` rows each, by label, in upload order."""
+    patients = _csv(UploadKind.patients, patient_rows(n))
+    files: dict[str, tuple[UploadKind, str, bytes]] = {
+        "patients": (UploadKind.patients, "patients.csv", patients),
+    }
+    if xlsx:
+        files["patients xlsx"] = (UploadKind.patients, "patients.xlsx", _xlsx(patients))
+    files["followups"] = (UploadKind.followups, "followups.csv",
+                          _csv(UploadKind.followups, followup_rows(n)))
+    files["adverse_events"] = (UploadKind.adverse_events, "adverse_events.csv",
+                               _csv(UploadKind.adverse_events, adverse_event_rows(n)))
+    return files
+
+
+def run_repeats(backend: str, files: dict[str, tuple[UploadKind, str, bytes]], repeat: int
+                ) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+    """`repeat` repetitions, each on a fresh database: seconds and peak MiB (and CPU seconds,
+    as ``"<step> cpu"``) of every step."""
+    # Never touch the data folder's key: the benchmark hashes with a throw-away one.
+    os.environ.setdefault("REGISTRY_HMAC_KEY", secrets.token_hex(32))
+    runs: list[dict[str, float]] = []
+    peaks: list[dict[str, float]] = []
+    for _ in range(repeat):
+        with fresh_database(backend) as engine:
+            peaks.append({})
+            runs.append(run_once(engine, files, peaks[-1]))
+    return runs, peaks
+
+
+def records(rows: int, backend: str, repeat: int) -> list[Record]:
+    """Preview + commit of each file kind (:data:`UPLOAD_KINDS`) as suite records."""
+    runs, peaks = run_repeats(backend, build_files(rows), repeat)
+    out = []
+    for label in UPLOAD_KINDS:
+        steps = (f"{label} preview", f"{label} commit")
+        out.append(Record(
+            upload_operation(label), rows, backend,
+            [run[steps[0]] + run[steps[1]] for run in runs],
+            max(peak[step] for peak in peaks for step in steps),
+            cpu_seconds=[peak[steps[0] + " cpu"] + peak[steps[1] + " cpu"] for peak in peaks],
+            note=f"as a site clinician; committing the same file again: median "
+                 f"{statistics.median(run[label + ' commit again'] for run in runs):.2f} s"))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -271,39 +311,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--xlsx", action="store_true", help="also read the patients as XLSX")
     args = parser.parse_args(argv)
-    # Never touch the data folder's key: the benchmark hashes with a throw-away one.
-    os.environ.setdefault("REGISTRY_HMAC_KEY", secrets.token_hex(32))
-
     n = args.rows
-    patients = _csv(UploadKind.patients, patient_rows(n))
-    files: dict[str, tuple[UploadKind, str, bytes]] = {
-        "patients": (UploadKind.patients, "patients.csv", patients),
-    }
-    if args.xlsx:
-        files["patients xlsx"] = (UploadKind.patients, "patients.xlsx", _xlsx(patients))
-    files["followups"] = (UploadKind.followups, "followups.csv",
-                          _csv(UploadKind.followups, followup_rows(n)))
-    files["adverse_events"] = (UploadKind.adverse_events, "adverse_events.csv",
-                               _csv(UploadKind.adverse_events, adverse_event_rows(n)))
-
-    runs: list[dict[str, float]] = []
-    with tempfile.TemporaryDirectory(prefix="registry-bench-") as directory:
-        for _ in range(args.repeat):
-            with fresh_database(args.backend, Path(directory)) as engine:
-                runs.append(run_once(engine, files))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    runs, peaks = run_repeats(args.backend, build_files(n, xlsx=args.xlsx), args.repeat)
     print(f"Bulk upload, {n:,} rows per file, {args.backend}, {args.repeat} repetitions "
           f"(seconds; 'episodes' is the untimed set-up, shown for scale)")
-    print(f"{'step':<32}{'median':>10}{'min':>10}{'max':>10}")
+    print(f"{'step':<32}{'median':>10}{'min':>10}{'max':>10}{'peak MiB':>10}")
     for step in runs[0]:
         values = [run[step] for run in runs]
         print(f"{step:<32}{statistics.median(values):>10.2f}{min(values):>10.2f}"
-              f"{max(values):>10.2f}")
-    for label in ("patients", "followups", "adverse_events"):
+              f"{max(values):>10.2f}{max(p[step] for p in peaks):>10.0f}")
+    for label in UPLOAD_KINDS:
         total = [run[f"{label} preview"] + run[f"{label} commit"] for run in runs]
         print(f"{label + ' preview+commit':<32}{statistics.median(total):>10.2f}"
               f"{min(total):>10.2f}{max(total):>10.2f}")
-    print(f"peak resident memory: {peak / 1024:.0f} MiB")
+    print(f"peak memory: {memory_method()}")
     return 0
 
 
