@@ -356,8 +356,8 @@ def restore_cli(engine: Engine, path: str | Path, *, force: bool, out: TextIO | 
         return 2
     out.write(f"Restored {path}.\n{report.message}\n")
     if not report.ok:
-        err.write("error: verification failed: the tables differ from the backup's manifest "
-                  "or the audit chain is broken (see above)\n")
+        err.write("error: verification failed: the restored database does not match the "
+                  "backup's manifest, or its audit chain is broken (see above)\n")
         return 1
     return 0
 

@@ -99,6 +99,15 @@ def test_record_run_keeps_the_reproducibility_record(session: Session, economist
         record_run(session=session, actor=economist, kind="x", definition={}, parameters={},
                    data_sha256="not-a-hash", n_rows=0)
     assert session.exec(select(AnalysisRun)).all().__len__() == 1
+    # a NaN (a bootstrap interval without enough complete cases) is stored as null: PostgreSQL's
+    # JSON has no NaN
+    odd = record_run(session=session, actor=economist, kind="costs", definition={},
+                     parameters={"seed": np.int64(3)}, data_sha256=digest, n_rows=1,
+                     summary={"lower": float("nan"), "upper": [1.0, float("inf")]})
+    session.expire_all()
+    stored = session.get(AnalysisRun, odd.id)
+    assert stored is not None and stored.summary == {"lower": None, "upper": [1.0, None]}
+    assert stored.parameters == {"seed": 3}
 
 
 def test_base_scenario_is_read_only_copies_are_edited_and_audited(
