@@ -90,9 +90,11 @@ with queries_tab:
         **{c: bucket_label[b] for c, b in zip(BUCKET_COLUMNS, BUCKETS, strict=True)},
     }, decimals={"median_age_days": 1, "max_age_days": 0}), hide_index=True, key="dm_ageing")
     st.caption(tr("dm.quality.ageing_note", date=dmy(as_of)))
-    chart_with_csv(ageing_chart(shown, labels=bucket_label, x_title=tr("dm.quality.axis.queries"),
-                                y_title=tr("col.site"), colour_title=tr("dm.quality.col.age")),
-                   shown.drop(columns=["site"]), "dm_query_ageing")
+    if shown[BUCKET_COLUMNS].to_numpy().sum() > 0:  # nothing unresolved: no empty chart
+        chart_with_csv(ageing_chart(shown, labels=bucket_label,
+                                    x_title=tr("dm.quality.axis.queries"),
+                                    y_title=tr("col.site"), colour_title=tr("dm.quality.col.age")),
+                       shown.drop(columns=["site"]), "dm_query_ageing")
 
     st.subheader(tr("dm.quality.list"))
     by_status, by_site, by_rule, by_age = st.columns(4)
