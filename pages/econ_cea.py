@@ -25,7 +25,7 @@ from pages.ui.widgets import chart_with_csv
 from registry import InvalidInput, PermissionDenied, RegistryError
 from registry.analysis import PARAMETRIC_DISTRIBUTIONS
 from registry.charts import cea as charts
-from registry.economics import QUADRANTS, ICERResult, ceac
+from registry.economics import QUADRANTS, TEMPLATES, ICERResult, ceac
 from registry.errors import FieldError
 from registry.i18n import CATALOGUE, error_text, message_text
 from registry.models import AnalysisRun
@@ -294,7 +294,13 @@ parameters = CEAParameters(
     os_model={a: str(st.session_state[f"cea_os_{a}"]) for a in charts.ARMS},
     pfs_model={a: str(st.session_state[f"cea_pfs_{a}"]) for a in charts.ARMS},
     wtp=float(wtp), n_boot=int(n_boot), seed=int(seed))
-inputs = {"definition": definition.digest(), **parameters.record()}
+agreement_labels = {"none": tr("econ.cea.agreement.none")} | {
+    k: tr(f"econ.budget.template.{k}") for k in TEMPLATES}
+agreement_key = st.selectbox(tr("econ.cea.agreement"), list(agreement_labels),
+                             key="cea_agreement", format_func=agreement_labels.__getitem__)
+st.caption(tr("econ.cea.agreement_note"))
+agreements = {} if agreement_key == "none" else {"imported": TEMPLATES[agreement_key]}
+inputs = {"definition": definition.digest(), **parameters.record(), "agreement": agreement_key}
 
 if st.button(tr("econ.cea.run"), key="cea_run", type="primary"):
     bar = st.progress(0.0, text=tr("econ.cea.progress.start"))
@@ -306,7 +312,8 @@ if st.button(tr("econ.cea.run"), key="cea_run", type="primary"):
     try:
         with session_scope() as session:
             result = cost_effectiveness(session=session, actor=actor, definition=definition,
-                                        parameters=parameters, on_progress=progress)
+                                        parameters=parameters, on_progress=progress,
+                                        agreements=agreements)
             run = session.get(AnalysisRun, result.run_id)
     except InvalidInput as exc:
         grouped: dict[str, list[str]] = {}

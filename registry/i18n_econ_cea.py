@@ -609,4 +609,15 @@ ENTRIES: dict[str, dict[str, str]] = {
     **{f"econ.costs.item.{code}": {"ru": ru, "en": en} for code, (ru, en) in _ITEMS.items()},
     **{f"econ.cea.dist.{code}": {"ru": ru, "en": en}
        for code, (ru, en) in _DISTRIBUTIONS.items()},
+    # --- outcome-based agreement in the cost-effectiveness model (added with the service)
+    "econ.cea.agreement": {"ru": "Соглашение об оплате по результату (импортный препарат)",
+                           "en": "Outcome-based agreement (imported product)"},
+    "econ.cea.agreement.none": {"ru": "нет: полная цена", "en": "none: the list price"},
+    "econ.cea.agreement_note": {
+        "ru": "С соглашением вместо цены препарата учитываются ожидаемые выплаты по регистру "
+              "(дисконтированные к дню инфузии); условия шаблонов — на странице «Бюджет и "
+              "соглашения».",
+        "en": "With an agreement the registry's expected payments (discounted to the day of "
+              "infusion) replace the product's price; the templates' terms are on the "
+              "Budget and agreements page."},
 }

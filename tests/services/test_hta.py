@@ -242,3 +242,31 @@ def test_programme_budget_arithmetic(seeded: Engine) -> None:
     assert reference1 == pytest.approx(500 * cost["imported"])
     diff = result.comparison.query("scenario == 'mix'")["difference"].to_numpy()
     assert diff[0] == pytest.approx(year1 - reference1)
+
+
+def test_an_agreement_changes_the_icer_by_its_expected_payments(seeded: Engine) -> None:
+    from registry.economics import GERMANY_REBATE
+    from registry.services.hta.budget import agreement_effect
+    from registry.services.hta.cea import agreement_adjustment
+
+    params = CEAParameters(n_boot=200, seed=2, horizon_years=10,
+                           os_model={"imported": "weibull", "domestic": "weibull"},
+                           pfs_model={"imported": "weibull", "domestic": "weibull"})
+    with Session(seeded) as session:
+        data = load_cohort(session=session, actor=ECONOMIST, definition=ALL, as_of=AS_OF)
+        plain = cost_effectiveness(session=session, actor=ECONOMIST, definition=ALL, data=data,
+                                   parameters=params)
+        rebate = cost_effectiveness(session=session, actor=ECONOMIST, definition=ALL, data=data,
+                                    parameters=params, agreements={"imported": GERMANY_REBATE})
+        ledger = agreement_effect(session=session, actor=ECONOMIST, definition=ALL,
+                                  agreement=GERMANY_REBATE, data=data).ledger
+    shift = agreement_adjustment(ledger, params.rate)
+    # a refund for deaths within a year, discounted to day 0: the payer pays less
+    assert shift < 0 and shift > -0.5 * GERMANY_REBATE.price
+    before = plain.arms.set_index("arm")
+    after = rebate.arms.set_index("arm")
+    infused = float(data.arm("imported")["infused"].astype(bool).mean())
+    assert after.at["imported", "cost"] == pytest.approx(
+        before.at["imported", "cost"] + shift * infused, rel=1e-12)
+    assert after.at["domestic", "cost"] == pytest.approx(before.at["domestic", "cost"])
+    assert rebate.point.delta_cost == pytest.approx(plain.point.delta_cost - shift * infused)

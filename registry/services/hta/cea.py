@@ -18,7 +18,9 @@ Model
        of the arm.
 
     The ICER (:func:`registry.economics.icer`) says "dominant"/"dominated" rather than a
-    negative ratio.
+    negative ratio. With an outcome-based agreement on an arm, the ledger's expected payments
+    (discounted by their due days) replace the product's list price for the arm's infused
+    patients (:func:`agreement_adjustment`).
 
 Uncertainty
     Non-parametric bootstrap, patients resampled with replacement within each arm, cost and
@@ -42,6 +44,7 @@ from sqlmodel import Session
 from registry.analysis import kaplan_meier
 from registry.auth import Actor
 from registry.economics import (
+    Agreement,
     BootstrapResult,
     ICERResult,
     bootstrap_icer,
@@ -49,7 +52,10 @@ from registry.economics import (
     icer,
     partitioned_survival,
 )
+from registry.economics.discounting import discount_factor
+from registry.economics.ledger import PaymentLedger
 from registry.errors import FieldError, InvalidInput
+from registry.services.hta.budget import agreement_effect
 from registry.services.hta.common import (
     ARMS,
     CohortData,
@@ -117,8 +123,9 @@ class CEAResult:
     Attributes
     ----------
     arms : DataFrame
-        One row per arm: ``arm, n, cost_observed, cost_extrapolated, cost, qaly_observed,
-        qaly_extrapolated, qaly, life_years`` (discounted, per patient).
+        One row per arm: ``arm, n, cost_observed, cost_extrapolated, agreement_adjustment,
+        cost, qaly_observed, qaly_extrapolated, qaly, life_years`` (discounted, per patient;
+        ``agreement_adjustment`` is 0 without an outcome-based agreement on the arm).
     point : ICERResult
     bootstrap : BootstrapResult
     acceptability : DataFrame
@@ -201,10 +208,20 @@ def _extrapolated(data: CohortData, p: CEAParameters, tau: float
     return out, pd.concat(traces, ignore_index=True)
 
 
+def agreement_adjustment(ledger: PaymentLedger, rate: float) -> float:
+    """Discounted change of the mean cost per patient under an agreement: each payment's
+    expected amount discounted to day 0 by its due day, minus the list price (paid at day 0
+    in the cost build-up)."""
+    due = ledger.by_milestone["due_day"].to_numpy(float)
+    expected = ledger.by_milestone["expected_amount"].to_numpy(float)
+    return float((expected * discount_factor(due, rate)).sum() - ledger.agreement.price)
+
+
 def cost_effectiveness(*, session: Session, actor: Actor, definition: Mapping[str, Any] | Any,
                        parameters: CEAParameters | None = None,
                        on_progress: Callable[[int, int], None] | None = None,
-                       data: CohortData | None = None) -> CEAResult:
+                       data: CohortData | None = None,
+                       agreements: Mapping[str, Agreement] | None = None) -> CEAResult:
     """Base-case ICER of domestic vs imported with a paired bootstrap (module docstring).
 
     Raises
@@ -227,11 +244,21 @@ def cost_effectiveness(*, session: Session, actor: Actor, definition: Mapping[st
                          rate=p.rate)
     observed = _observed(data, costs, p, tau)
     extrapolated, _trace = _extrapolated(data, p, tau)
-    per_patient = {arm: (observed[arm][0] + extrapolated[arm]["cost"],
+    # an outcome-based agreement changes what the payer pays for the product of an arm: the
+    # ledger's expected payments replace the list price (the same for every patient: the
+    # bootstrap resamples the registry data, not the agreement)
+    shift = dict.fromkeys(ARMS, 0.0)
+    for arm, agreement in (agreements or {}).items():
+        effect = agreement_effect(session=session, actor=actor, definition=definition,
+                                  agreement=agreement, arm=arm, data=data)
+        infused = float(data.arm(arm)["infused"].astype(bool).mean())  # only they pay
+        shift[arm] = agreement_adjustment(effect.ledger, p.rate) * infused
+    per_patient = {arm: (observed[arm][0] + extrapolated[arm]["cost"] + shift[arm],
                          observed[arm][1] + extrapolated[arm]["qaly"]) for arm in ARMS}
     rows: list[dict[str, Any]] = [{"arm": arm, "n": int(per_patient[arm][0].size),
              "cost_observed": float(observed[arm][0].mean()),
              "cost_extrapolated": extrapolated[arm]["cost"],
+             "agreement_adjustment": shift[arm],
              "cost": float(per_patient[arm][0].mean()),
              "qaly_observed": float(observed[arm][1].mean()),
              "qaly_extrapolated": extrapolated[arm]["qaly"],
@@ -246,7 +273,11 @@ def cost_effectiveness(*, session: Session, actor: Actor, definition: Mapping[st
     top = max(p.wtp * 3, 1.0)
     curve = ceac(boot, np.linspace(0.0, top, 61))
     run = save_run(session=session, actor=actor, kind="cea", data=data,
-                   parameters=p.record(),
+                   parameters=p.record() | {"agreements": {
+                       arm: {"product_code": a.product_code, "price": a.price,
+                             "upfront_share": a.upfront_share, "kind": a.kind,
+                             "milestones": [m.__dict__ for m in a.milestones]}
+                       for arm, a in (agreements or {}).items()}},
                    summary={"delta_cost": point.delta_cost, "delta_qaly": point.delta_effect,
                             "icer": point.icer, "status": point.status,
                             "quadrant_shares": boot.quadrant_shares})
