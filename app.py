@@ -33,4 +33,4 @@ if st.session_state.get("must_change_password"):
 else:
     if st.session_state.pop("account_password_changed", False):
         st.toast(tr("account.password.changed"))
-    st.navigation(pages_for(actor), expanded=True).run()
+    st.navigation(pages_for(actor)).run()

@@ -46,8 +46,7 @@ def pages_for(actor: Actor | None) -> dict[str, list[st.Page]] | list[st.Page]:
         return [login_page(visible=True)]
     # Hidden but present: the rerun after a successful login, which stays on the login
     # address, is sent on to the home page by the login page itself.
-    account = [_page("account_password.py", "nav.password", ":material/password:"),
-               _page("logout.py", "nav.logout", ":material/logout:"), login_page(visible=False)]
+    account = [_page("logout.py", "nav.logout", ":material/logout:"), login_page(visible=False)]
     if actor.role == Role.site_clinician:
         return {
             tr("nav.section.registry"): [
