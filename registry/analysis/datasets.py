@@ -1,10 +1,9 @@
 """Analysis data sets: one row per treatment episode with the (time, event) of an endpoint.
 
 Every survival number (OS, PFS/EFS, DOR, CIR vs NRM; DESIGN.md section 6) starts from a time and
-an event per episode; made once, here, pages, exports and dashboards share one definition and
-feed it to ``kaplan_meier(df.time, df.event)`` or ``cumulative_incidence(df.time, df.event, 1)``.
-Set-based: at most five queries (products; episodes with patient and death; per-episode
-aggregates of forms and of AEs; for DOR the first progression after response), then numpy.
+an event per episode, made once, here, for pages, exports and dashboards alike.
+Set-based: at most five queries (products; episodes with patient and death; forms and AEs
+per episode; for DOR the first progression after response), then numpy.
 
 Conventions
 -----------
@@ -29,9 +28,8 @@ Conventions
 - Allo-HSCT after CAR-T (a form's ``new_therapy`` at ``new_therapy_date``): ``ignore`` follows
   through it; ``censor`` censors at it if it precedes the event; ``competing``: cause 3 for
   CIR/NRM, censored otherwise; an event that day wins. ``allo_hsct_day`` is always returned.
-- Access: site clinicians their own site; data manager, economist, system and leadership all
-  sites. **Leadership callers must aggregate and suppress small cells, never show rows.**
-  ``registry.auth.PERMISSIONS`` has no analysis entry: :data:`DATASET_ROLES` is checked here.
+- Access (:data:`DATASET_ROLES`, checked here): site clinicians their own site; the other
+  roles all sites. **Leadership callers must aggregate and suppress small cells.**
 """
 
 from __future__ import annotations
