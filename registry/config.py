@@ -29,6 +29,9 @@ class Settings:
     REGISTRY_COMPLETENESS_THRESHOLD  follow-up completeness below this share flags a centre
                            and leaves it out of the observed-vs-expected ranking (default 0.9;
                            0 < x <= 1)
+    REGISTRY_UPLOAD_MAX_BYTES  largest bulk-upload file, in bytes (default 10485760 = 10 MB;
+                           at least 1); larger files are refused before they are read
+    REGISTRY_UPLOAD_MAX_ROWS  most data rows in one bulk-upload file (default 20000; at least 1)
     """
 
     data_dir: Path
@@ -39,6 +42,8 @@ class Settings:
     max_failed_logins: int
     session_minutes: int = 30
     completeness_threshold: float = 0.9
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_max_rows: int = 20_000
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -55,6 +60,12 @@ class Settings:
             session_minutes=_session_minutes(env.get("REGISTRY_SESSION_MINUTES", "30")),
             completeness_threshold=_completeness_threshold(
                 env.get("REGISTRY_COMPLETENESS_THRESHOLD", "0.9")),
+            upload_max_bytes=_at_least_one(
+                "REGISTRY_UPLOAD_MAX_BYTES", env.get("REGISTRY_UPLOAD_MAX_BYTES", "10485760"),
+                "10485760"),
+            upload_max_rows=_at_least_one(
+                "REGISTRY_UPLOAD_MAX_ROWS", env.get("REGISTRY_UPLOAD_MAX_ROWS", "20000"),
+                "20000"),
         )
 
 
@@ -70,6 +81,19 @@ def _session_minutes(text: str) -> int:
         raise InvalidInput.one(name, f"must be at least 1 minute (got {minutes}); write e.g. 30",
                                "pydantic.greater_than_equal", ge=1, value=minutes)
     return minutes
+
+
+def _at_least_one(name: str, text: str, example: str) -> int:
+    """A whole-number setting of at least 1 (an upload limit), checked as session minutes are."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise InvalidInput.one(name, f"{text!r} is not a whole number; write e.g. {example}",
+                               "pydantic.int_parsing", value=repr(text)) from None
+    if number < 1:
+        raise InvalidInput.one(name, f"must be at least 1 (got {number}); write e.g. {example}",
+                               "pydantic.greater_than_equal", ge=1, value=number)
+    return number
 
 
 def _completeness_threshold(text: str) -> float:

@@ -548,4 +548,54 @@ ENTRIES: dict[str, dict[str, str]] = {
                 "en": "{value}: choose imported or domestic"},
     "hta.shares": {"ru": "укажите {years} доли от 0 до 1, по одной на год",
                    "en": "give {years} shares between 0 and 1, one per year"},
+    # --- hostile input (issue 9 item 2): what no database column can store, upload limits
+    "pydantic.int_parsing_size": {
+        "ru": "слишком большое число (указано {value})",
+        "en": "the number is too large (got {value})",
+    },
+    "text.nul": {
+        "ru": "содержит нулевой символ (\\x00), его нельзя сохранить; удалите его "
+        "(указано {value})",
+        "en": "contains a NUL character (\\x00), which cannot be stored; delete it "
+        "(got {value})",
+    },
+    "sign.value": {
+        "ru": "{sign}: {value} — не значение симптома; укажите число, да/нет или код",
+        "en": "{sign}: {value} is not a sign value; give a number, yes/no or a code",
+    },
+    "upload.error.too_large": {
+        "ru": "{value}: {size} МБ; самый большой файл загрузки — {max} МБ: разделите файл на "
+        "несколько файлов поменьше",
+        "en": "{value} is {size} MB; the largest upload is {max} MB: split the file into "
+        "smaller ones",
+    },
+    "upload.error.xlsx_unpacked": {
+        "ru": "{value} распаковывается в {size} МБ, больше {max} МБ, допустимых для загрузки; "
+        "разделите файл на несколько файлов поменьше",
+        "en": "{value} unpacks to {size} MB, more than the {max} MB an upload may unpack to; "
+        "split the file into smaller ones",
+    },
+    "upload.error.xlsx_ratio": {
+        "ru": "в {value} есть часть ({part}), которая распаковывается в {ratio} раз больше "
+        "своего сжатого размера, чего у книги Excel не бывает; сохраните её заново в Excel "
+        "как .xlsx",
+        "en": "{value} has a part ({part}) that unpacks to {ratio} times its packed size, "
+        "which a workbook never does; save it again from Excel as .xlsx",
+    },
+    "upload.error.too_wide": {
+        "ru": "есть значение, но в файле загрузки не больше {max} столбцов; удалите ячейки "
+        "справа от таблицы",
+        "en": "has a value, but an upload has at most {max} columns; delete the cells to the "
+        "right of the table",
+    },
+    "upload.error.csv": {
+        "ru": "строку {row} не удаётся прочитать как CSV ({error}); проверьте её кавычки и "
+        "ячейки или сохраните файл заново как CSV UTF-8",
+        "en": "row {row} cannot be read as CSV ({error}); check its quotes and cells, or save "
+        "the file again as CSV UTF-8",
+    },
+    "cohort.definition": {
+        "ru": "определение когорты нельзя сохранить как JSON ({error})",
+        "en": "cannot be saved as JSON ({error})",
+    },
 }

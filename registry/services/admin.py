@@ -158,7 +158,12 @@ def create_user_with_one_time_password(
         As `registry.auth.create_user`, or an unknown site (``user.site_unknown``).
     """
     require(actor, "user:admin")
-    fields = data.model_dump() if isinstance(data, UserBase) else dict(data)
+    if isinstance(data, UserBase):
+        fields = data.model_dump()
+    elif isinstance(data, dict):
+        fields = dict(data)
+    else:  # not a record: refused as every service refuses it
+        fields = parse(UserBase, data).model_dump()
     password = one_time_password(username=str(fields.get("username", "")))
     valid = parse(UserCreate, fields | {"password": password})
     _check_site_exists(session, valid.site_id)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, SQLModel, col, func, select
@@ -27,14 +28,80 @@ M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T", bound=SQLModel)
 
 
+DB_INT_MIN: Final = -(2**31)
+DB_INT_MAX: Final = 2**31 - 1
+"""The range of an INTEGER column on PostgreSQL: every id, count and version column."""
+
+
+def fits_integer(value: object) -> bool:
+    """Whether `value` is a whole number that fits an INTEGER column (no larger id exists)."""
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and DB_INT_MIN <= value <= DB_INT_MAX)
+
+
 def parse(model: type[M], data: M | dict[str, Any], *, row: int | None = None) -> M:
-    """Validate `data` with `model`, turning pydantic's errors into one `InvalidInput`."""
+    """Validate `data` with `model`, turning pydantic's errors into one `InvalidInput`.
+
+    Values the model accepts but no database stores are refused too (`unstorable`).
+    """
     if isinstance(data, model):
         data = data.model_dump()
     try:
-        return model.model_validate(data)
+        parsed = model.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(field_errors(exc, row=row)) from None
+    errors = unstorable(parsed, row=row)
+    if errors:
+        raise InvalidInput(errors)
+    return parsed
+
+
+def unstorable(model: BaseModel, *, row: int | None = None) -> list[FieldError]:
+    """The fields of a validated model a database cannot store: a whole number beyond an
+    INTEGER column, NaN or infinity, or text with a NUL character (PostgreSQL refuses each,
+    mid-write, in the column or in the audit event's JSON)."""
+    errors: list[FieldError] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, float) and not math.isfinite(value):
+            errors.append(FieldError(name, f"a finite number is needed (got {value!r})", row,
+                                     "pydantic.finite_number", {"value": repr(value)}))
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            continue
+        if isinstance(value, str):
+            if "\x00" in value:
+                errors.append(nul_error(name, value, row=row))
+        elif value > DB_INT_MAX:
+            errors.append(FieldError(name, f"must be at most {DB_INT_MAX} (got {value!r})", row,
+                                     "pydantic.less_than_equal",
+                                     {"le": DB_INT_MAX, "value": repr(value)}))
+        elif value < DB_INT_MIN:
+            errors.append(FieldError(name, f"must be at least {DB_INT_MIN} (got {value!r})", row,
+                                     "pydantic.greater_than_equal",
+                                     {"ge": DB_INT_MIN, "value": repr(value)}))
+    return errors
+
+
+def nul_error(field: str, value: str, *, row: int | None = None) -> FieldError:
+    """The error of text holding a NUL character, which no text column can store."""
+    return FieldError(field, f"contains a NUL character (\\x00), which cannot be stored; "
+                      f"delete it (got {value!r})", row, "text.nul", {"value": repr(value)})
+
+
+def text_error(field: str, value: object) -> FieldError | None:
+    """Why `value`, given for a text parameter, cannot be stored: not text, text that is not
+    Unicode (an unpaired surrogate) or a NUL character; None when it can."""
+    if not isinstance(value, str):
+        return FieldError(field, f"text is needed (got {value!r})", None,
+                          "pydantic.string_type", {"value": repr(value)})
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return FieldError(field, f"the text cannot be read as Unicode (got {value!r})", None,
+                          "pydantic.string_unicode", {"value": repr(value)})
+    if "\x00" in value:
+        return nul_error(field, value)
+    return None
 
 
 def field_errors(exc: ValidationError, *, row: int | None = None) -> list[FieldError]:
@@ -64,6 +131,9 @@ def today() -> date:
 
 
 def get_row(session: Session, model: type[T], row_id: int, what: str) -> T:
+    """The row `row_id` of `model`; `NotFound` if absent (or not an id a table can hold)."""
+    if not fits_integer(row_id):
+        raise NotFound(f"No {what} with id {row_id}.", code="notfound", id=row_id)
     row = session.get(model, row_id)
     if row is None:
         raise NotFound(f"No {what} with id {row_id}.", code="notfound", id=row_id)
@@ -263,13 +333,16 @@ def apply_update(
     if not changes:
         return {}
     stamp = utcnow()
-    result = session.execute(
-        update(table)
-        .where(table.id == row.id, table.version == expected)  # type: ignore[attr-defined]
-        .values(**changes, version=expected + 1, updated_at=stamp)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    stale = not fits_integer(expected)  # no saved version is that: not what the user saw
+    if not stale:
+        result = session.execute(
+            update(table)
+            .where(table.id == row.id, table.version == expected)  # type: ignore[attr-defined]
+            .values(**changes, version=expected + 1, updated_at=stamp)
+            .execution_options(synchronize_session=False)
+        )
+        stale = result.rowcount != 1  # type: ignore[attr-defined]
+    if stale:
         session.rollback()
         fresh = session.get(table, getattr(row, "id"), populate_existing=True)  # noqa: B009
         raise Conflict(

@@ -42,6 +42,7 @@ from registry.services.common import (
     load_episode,
     load_patient,
     parse,
+    text_error,
 )
 
 
@@ -175,6 +176,16 @@ def check_adverse_event_values(
     )
     signs = values.get("signs")
     values["computed_grade"] = None
+    for name, value in (signs or {}).items():
+        if not _sign_value_ok(value):
+            checks.add(
+                "signs",
+                f"{name}: {value!r} is not a sign value; give a number, yes/no or a code",
+                "sign.value",
+                sign=name,
+                value=repr(value),
+            )
+            return
     if graded_by_calculator and signs:
         try:
             computed = compute_grade(kind, signs)
@@ -273,6 +284,15 @@ def report_death(
     check_quality(session, "death", death.id)
     session.commit()
     return DeathRead.model_validate(death)
+
+
+def _sign_value_ok(value: Any) -> bool:
+    """A sign is stored as JSON: a finite number, yes/no, text that can be stored, or None."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        return text_error("signs", value) is None
+    return value is None or isinstance(value, int)
 
 
 def _has_text(value: str | None) -> bool:

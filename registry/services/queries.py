@@ -42,7 +42,7 @@ from registry.models import (
 )
 from registry.models.enums import AuditAction, QueryStatus
 from registry.services.audit import record_audit
-from registry.services.common import apply_update, get_row, insert_audited, parse
+from registry.services.common import apply_update, get_row, insert_audited, parse, text_error
 
 MAX_MESSAGE = 4000
 MAX_REASON = 2000  # the audit event's reason column
@@ -143,6 +143,9 @@ def raise_query(
                 "site_id", f"{data.table_name} #{data.row_id} belongs to site #{site_id}, "
                 f"not #{data.site_id}", "dm.quality.site_mismatch", table=data.table_name,
                 id=data.row_id, site=site_id, given=data.site_id)
+    if site_id is not None and session.get(Site, site_id) is None:
+        raise InvalidInput.one("site_id", f"unknown site {site_id!r}; choose a registered site",
+                               "site.unknown", value=repr(site_id))
     _refuse_duplicate(session, data)
     query = DataQuery.model_validate(data, update={"raised_by_user_id": actor.user_id,
                                                    "site_id": site_id})
@@ -156,6 +159,9 @@ def answer_query(*, session: Session, actor: Actor, query_id: int, body: str) ->
     data manager's message leaves the status as it is."""
     query = get_row(session, DataQuery, query_id, "data query")
     _visible(actor, query)
+    problem = None if body is None else text_error("body", body)
+    if problem is not None:
+        raise InvalidInput([problem])
     text = (body or "").strip()
     if not text:
         raise InvalidInput.one("body", "write an answer before sending", "query.answer_empty")

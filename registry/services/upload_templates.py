@@ -13,6 +13,12 @@ Cells are read as text. An empty cell means "not given" (the form's default appl
 are accepted as ``YYYY-MM-DD`` or ``DD.MM.YYYY``; yes/no cells as true/false, yes/no, 1/0 or
 да/нет. Row numbers in every message are the spreadsheet's: the header is row 1 and the first
 data row is row 2.
+
+A file is refused before it is parsed when it is larger than ``REGISTRY_UPLOAD_MAX_BYTES``
+(10 MB) or, for XLSX, when its zip directory says it unpacks to far more (a zip bomb); it is
+refused while it is read once it has more than ``REGISTRY_UPLOAD_MAX_ROWS`` (20,000) data rows
+or an XLSX row has a value beyond `MAX_COLUMNS`. Formula cells are never run: CSV cells are
+text, and XLSX is read values-only.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import difflib
 import io
 import re
 import types
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,6 +38,7 @@ from typing import Any, Final, Literal, Union, get_args, get_origin
 import pandas as pd
 from sqlmodel import SQLModel
 
+from registry.config import get_settings
 from registry.errors import FieldError, InvalidInput
 from registry.models import AdverseEventCreate, FollowUpCreate, PatientCreate
 from registry.models.enums import (
@@ -45,8 +53,16 @@ from registry.models.enums import (
 ColumnType = Literal["text", "int", "float", "date", "bool", "code"]
 FileFormat = Literal["csv", "xlsx"]
 
-MAX_ROWS: Final = 50_000
-"""Largest upload accepted, in data rows; split bigger files."""
+XLSX_UNPACKED_PER_BYTE: Final = 20
+"""An XLSX may unpack to at most this many times the upload size limit: a 20,000-row sheet
+packs 15-25 to 1, a zip bomb packs far more."""
+XLSX_MAX_RATIO: Final = 100
+"""No part of an XLSX larger than `_RATIO_FLOOR` may unpack to more than this many times its
+packed size (Apache POI's rule against zip bombs)."""
+_RATIO_FLOOR: Final = 1024 * 1024
+MAX_COLUMNS: Final = 200
+"""Widest XLSX row read (the templates have at most about 40 columns)."""
+_MB: Final = 1024 * 1024
 
 NOT_GIVEN: Final = object()
 """What an empty cell converts to: the field is left out and the form's default applies."""
@@ -419,7 +435,14 @@ def _xlsx_text(value: Any) -> str:
 # ---- reading a file -------------------------------------------------------------------------
 
 
-def read_upload(filename: str, content: bytes, *, kind: UploadKind | None = None) -> pd.DataFrame:
+def read_upload(
+    filename: str,
+    content: bytes,
+    *,
+    kind: UploadKind | None = None,
+    max_bytes: int | None = None,
+    max_rows: int | None = None,
+) -> pd.DataFrame:
     """Read an uploaded CSV or XLSX file into a DataFrame of strings.
 
     Parameters
@@ -433,6 +456,12 @@ def read_upload(filename: str, content: bytes, *, kind: UploadKind | None = None
     kind : UploadKind, optional
         When given, the header is checked against the kind's columns: required columns must be
         there, unknown columns are refused.
+    max_bytes, max_rows : int, optional
+        The largest file and the most data rows accepted; default the settings
+        ``REGISTRY_UPLOAD_MAX_BYTES`` (10 MB) and ``REGISTRY_UPLOAD_MAX_ROWS`` (20,000). A larger
+        file is refused before it is read; an XLSX is also refused, before it is opened, when
+        its zip directory declares more than `XLSX_UNPACKED_PER_BYTE` times `max_bytes`
+        unpacked, or a part that unpacks more than `XLSX_MAX_RATIO` times (a zip bomb).
 
     Returns
     -------
@@ -444,12 +473,28 @@ def read_upload(filename: str, content: bytes, *, kind: UploadKind | None = None
     Raises
     ------
     InvalidInput
-        Not a CSV or XLSX file, an empty file, no data rows, too many rows, a duplicate, missing
-        or unknown column; each error names the column (or 'file').
+        Not a CSV or XLSX file, too large, an empty file, a row that cannot be read, no data
+        rows, too many rows, a duplicate, missing or unknown column; each error names the
+        column (or 'file').
     """
+    if max_bytes is None or max_rows is None:
+        settings = get_settings()
+        max_bytes = settings.upload_max_bytes if max_bytes is None else max_bytes
+        max_rows = settings.upload_max_rows if max_rows is None else max_rows
     notes: list[str] = []
     lower = filename.lower().strip()
     name = repr(filename)
+    if len(content) > max_bytes:
+        size, most = _megabytes(len(content)), _megabytes(max_bytes)
+        raise InvalidInput.one(
+            "file",
+            f"{filename!r} is {size} MB; the largest upload is {most} MB: split the file into "
+            "smaller ones",
+            "upload.error.too_large",
+            value=name,
+            size=size,
+            max=most,
+        )
     if not content.strip():
         raise InvalidInput.one(
             "file",
@@ -465,6 +510,7 @@ def read_upload(filename: str, content: bytes, *, kind: UploadKind | None = None
                 "upload.error.not_xlsx",
                 value=name,
             )
+        _check_unpacked(filename, content, max_bytes)
         rows = _xlsx_rows(content)
     elif lower.endswith(".csv"):
         if content.startswith(_XLSX_MAGIC) or content.startswith(_OLE_MAGIC) or b"\x00" in content:
@@ -490,7 +536,58 @@ def read_upload(filename: str, content: bytes, *, kind: UploadKind | None = None
             "upload.error.file_type",
             value=name,
         )
-    return _frame(filename, rows, notes, kind)
+    return _frame(filename, rows, notes, kind, max_rows)
+
+
+def _megabytes(size: int) -> str:
+    """A size in MB as people read it: 10 MB, 0.5 MB, 52.4 MB."""
+    return f"{size / _MB:.1f}".removesuffix(".0")
+
+
+def _check_unpacked(filename: str, content: bytes, max_bytes: int) -> None:
+    """Refuse a zip bomb before openpyxl opens it, from the sizes in the zip directory.
+
+    Python's zipfile never unpacks a part beyond the size its directory declares (a part that
+    claims less than it holds fails its CRC check), so the declared sizes bound the work.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+        raise _unreadable(exc) from None
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > max_bytes * XLSX_UNPACKED_PER_BYTE:
+        size, most = _megabytes(unpacked), _megabytes(max_bytes * XLSX_UNPACKED_PER_BYTE)
+        raise InvalidInput.one(
+            "file",
+            f"{filename!r} unpacks to {size} MB, more than the {most} MB an upload may unpack "
+            "to; split the file into smaller ones",
+            "upload.error.xlsx_unpacked",
+            value=repr(filename),
+            size=size,
+            max=most,
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > _RATIO_FLOOR and ratio > XLSX_MAX_RATIO:
+            raise InvalidInput.one(
+                "file",
+                f"{filename!r} has a part ({part.filename!r}) that unpacks to {ratio:,.0f} times "
+                "its packed size, which a workbook never does; save it again from Excel as .xlsx",
+                "upload.error.xlsx_ratio",
+                value=repr(filename),
+                part=repr(part.filename),
+                ratio=f"{ratio:,.0f}",
+            )
+
+
+def _unreadable(exc: BaseException) -> InvalidInput:
+    return InvalidInput.one(
+        "file",
+        f"the workbook cannot be read ({type(exc).__name__}); save it again as .xlsx",
+        "upload.error.unreadable",
+        error=type(exc).__name__,
+    )
 
 
 def _csv_rows(content: bytes, notes: list[str]) -> Iterator[tuple[int, list[str]]]:
@@ -503,10 +600,27 @@ def _csv_rows(content: bytes, notes: list[str]) -> Iterator[tuple[int, list[str]
             "Cyrillic text looks right; saving as 'CSV UTF-8' avoids this."
         )
     first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    counts = {sep: first_line.count(sep) for sep in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda sep: counts[sep])  # a tie (no separator) keeps ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    # A record's number is its spreadsheet row: a quoted line break stays inside its cell.
-    return ((number, record) for number, record in enumerate(reader, start=1))
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        # A record's number is its spreadsheet row: a quoted line break stays inside its cell.
+        number = 0
+        try:
+            for number, record in enumerate(reader, start=1):
+                yield number, record
+        except csv.Error as exc:  # e.g. a cell longer than csv.field_size_limit()
+            raise InvalidInput([FieldError(
+                "file",
+                f"row {number + 1} cannot be read as CSV ({exc}); check its quotes and cells, "
+                "or save the file again as CSV UTF-8",
+                number + 1,
+                "upload.error.csv",
+                {"row": number + 1, "error": str(exc)},
+            )]) from None
+
+    return rows()
 
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -515,23 +629,44 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise InvalidInput.one(
-            "file",
-            f"the workbook cannot be read ({type(exc).__name__}); save it again as .xlsx",
-            "upload.error.unreadable",
-            error=type(exc).__name__,
-        ) from None
+        raise _unreadable(exc) from None
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
             sheet = book.worksheets[0]
             sheet.reset_dimensions()  # some writers store a wrong used range; read every row
             for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1):
-                yield number, [_xlsx_text(v) for v in values]
+                yield number, [_xlsx_text(v) for v in _within_width(number, values)]
+        except InvalidInput:
+            raise
+        except Exception as exc:  # the sheet is read lazily: damage shows only now
+            raise _unreadable(exc) from None
         finally:
             book.close()
 
     return rows()
+
+
+def _within_width(number: int, values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A sheet row cut to `MAX_COLUMNS` cells; a value further right refuses the file.
+
+    One cell in column XFD makes openpyxl return a row of 16,384 cells: without the cut, a
+    small file of such rows would keep the server busy for minutes.
+    """
+    if len(values) <= MAX_COLUMNS:
+        return values
+    tail = values[MAX_COLUMNS:]
+    if tail.count(None) != len(tail):
+        column = MAX_COLUMNS + 1 + next(i for i, v in enumerate(tail) if v is not None)
+        raise InvalidInput([FieldError(
+            f"column {column}",
+            f"has a value, but an upload has at most {MAX_COLUMNS} columns; delete the cells "
+            "to the right of the table",
+            number,
+            "upload.error.too_wide",
+            {"max": MAX_COLUMNS},
+        )])
+    return values[:MAX_COLUMNS]
 
 
 def _frame(
@@ -539,6 +674,7 @@ def _frame(
     rows: Iterable[tuple[int, list[str]]],
     notes: list[str],
     kind: UploadKind | None,
+    max_rows: int,
 ) -> pd.DataFrame:
     iterator = iter(rows)
     header: list[str] | None = None
@@ -562,12 +698,12 @@ def _frame(
     for number, cells in iterator:
         if not any(c.strip() for c in cells):
             continue
-        if len(numbers) >= MAX_ROWS:
+        if len(numbers) >= max_rows:
             raise InvalidInput.one(
                 "file",
-                f"more than {MAX_ROWS:,} data rows; split the file into smaller ones",
+                f"more than {max_rows:,} data rows; split the file into smaller ones",
                 "upload.error.too_many_rows",
-                max=MAX_ROWS,
+                max=max_rows,
             )
         extra = [i for i in range(width, len(cells)) if cells[i].strip()]
         if extra:
@@ -744,7 +880,7 @@ def _xlsx_template(kind: UploadKind, columns: Sequence[Column]) -> bytes:
             listed = ",".join(column.codes)
             if len(listed) <= 255:  # Excel's limit for an inline list
                 check = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True)
-                check.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
+                check.add(f"{letter}2:{letter}{get_settings().upload_max_rows + 1}")
                 sheet.add_data_validation(check)
     sheet.freeze_panes = "A2"
     codes = book.create_sheet("codes")

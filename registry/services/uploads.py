@@ -70,7 +70,7 @@ from registry.models.followup import FollowUpBase
 from registry.models.patient import PatientBase
 from registry.services.audit import BOOKKEEPING, PRIVATE_COLUMNS, jsonable
 from registry.services.audit_chain import insert_audit_events
-from registry.services.common import Checks, field_errors, fmt
+from registry.services.common import Checks, field_errors, fmt, text_error
 from registry.services.events import check_adverse_event_values
 from registry.services.followup import check_followup_values
 from registry.services.patients import (
@@ -320,6 +320,9 @@ def _check_file(
         raise InvalidInput.one(
             "kind", message, "upload.error.kind", value=repr(kind), allowed=allowed
         ) from None
+    problem = text_error("file", filename)  # the name goes into the audit trail
+    if problem is not None:
+        raise InvalidInput([problem])
     frame = read_upload(filename, content, kind=kind)
     records: dict[int, dict[str, str]] = frame.to_dict("index")  # type: ignore[assignment]
     counter = _Counter(progress, len(records), steps)

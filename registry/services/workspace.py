@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import re
+import sys
 from typing import Any, Final
 
 import pandas as pd
@@ -27,13 +28,15 @@ from registry.auth import Actor, require
 from registry.errors import Conflict, FieldError, InvalidInput, NotFound
 from registry.models import AnalysisRun, SavedCohort, Site, UnitCost
 from registry.models.enums import ResourceItem
-from registry.services.common import apply_update, insert_audited
+from registry.services.common import apply_update, fits_integer, insert_audited, text_error
 from registry.version import code_version
 
 __all__ = ["BASE_SCENARIO", "copy_scenario", "list_cohorts", "list_runs", "list_scenarios",
            "record_run", "save_cohort", "set_unit_cost", "sha256_json", "site_codes", "unit_costs"]
 
 BASE_SCENARIO: Final = "base"
+MAX_REASON: Final = 2000  # the audit event's reason column
+MAX_SOURCE: Final = 500  # the unit cost's source column
 _NAME = re.compile(r"^[A-Za-z0-9 _.\-]{1,64}$")
 
 
@@ -76,6 +79,10 @@ def save_cohort(*, session: Session, actor: Actor, name: str,
         A saved cohort of that name exists already.
     """
     require(actor, "cohort:analyse")
+    problem = text_error("name", name)
+    if problem is not None:
+        raise InvalidInput([problem])
+    _check_definition(definition)
     name = name.strip()
     if not 1 <= len(name) <= 120:
         raise InvalidInput.one("name", "Give the cohort a name of 1 to 120 characters.",
@@ -88,6 +95,17 @@ def save_cohort(*, session: Session, actor: Actor, name: str,
         created_by=actor.username))
     session.commit()
     return row
+
+
+def _check_definition(definition: object) -> None:
+    """A definition is stored as JSON: a mapping of finite numbers, text, lists and mappings."""
+    try:
+        if not isinstance(definition, dict):
+            raise TypeError(f"a mapping of filters is needed, not {type(definition).__name__}")
+        json.dumps(definition, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        raise InvalidInput.one("definition", f"cannot be saved as JSON ({exc})",
+                               "cohort.definition", error=str(exc)) from None
 
 
 def list_cohorts(*, session: Session, actor: Actor) -> list[SavedCohort]:
@@ -202,7 +220,7 @@ def set_unit_cost(*, session: Session, actor: Actor, unit_cost_id: int, value: f
         Someone changed the row since ``expected_version``.
     """
     require(actor, "costs:edit")
-    row = session.get(UnitCost, unit_cost_id)
+    row = session.get(UnitCost, unit_cost_id) if fits_integer(unit_cost_id) else None
     if row is None:
         raise NotFound(f"Unit cost {unit_cost_id} does not exist.", code="costs.row",
                        value=unit_cost_id)
@@ -211,18 +229,36 @@ def set_unit_cost(*, session: Session, actor: Actor, unit_cost_id: int, value: f
         errors.append(FieldError("scenario", "The base scenario holds the reference values "
                                  "and is not edited; copy it to a new scenario and edit the "
                                  "copy.", code="costs.base_read_only"))
-    if not (isinstance(value, int | float) and value >= 0 and value < float("inf")):
+    if isinstance(value, bool) or not (
+        isinstance(value, int | float) and 0 <= value <= sys.float_info.max
+    ):
         errors.append(FieldError("value", f"{value!r} is not a non-negative amount",
                                  code="costs.value", params={"value": value}))
-    if not reason or not reason.strip():
+    if reason is None or (isinstance(reason, str) and not reason.strip()):
         errors.append(FieldError("reason", "Say why the value changes (it is kept in the "
                                  "audit trail).", code="costs.reason"))
+    else:
+        errors += _text_errors("reason", reason, MAX_REASON)
+    if source is not None:
+        errors += _text_errors("source", source, MAX_SOURCE)
     if errors:
         raise InvalidInput(errors)
     changes: dict[str, Any] = {"value": float(value)}
     if source is not None and source.strip():
-        changes["source"] = source.strip()[:500]
+        changes["source"] = source.strip()
     apply_update(session, actor, row, changes, expected_version=expected_version,
                  reason=reason.strip())
     session.commit()
     return row
+
+
+def _text_errors(field: str, value: object, limit: int) -> list[FieldError]:
+    """Why a text parameter cannot be stored: not text, not Unicode, a NUL, or too long."""
+    problem = text_error(field, value)
+    if problem is not None:
+        return [problem]
+    size = len(str(value).strip())
+    if size > limit:
+        return [FieldError(field, f"{size} characters; at most {limit}",
+                           code="query.answer_too_long", params={"n": size, "max": limit})]
+    return []
