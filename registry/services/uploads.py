@@ -70,7 +70,7 @@ from registry.models.followup import FollowUpBase
 from registry.models.patient import PatientBase
 from registry.services.audit import BOOKKEEPING, PRIVATE_COLUMNS, jsonable
 from registry.services.audit_chain import insert_audit_events
-from registry.services.common import Checks, field_errors, fmt, text_error
+from registry.services.common import Checks, check_quality, field_errors, fmt, text_error
 from registry.services.events import check_adverse_event_values
 from registry.services.followup import check_followup_values
 from registry.services.patients import (
@@ -235,7 +235,8 @@ def commit_upload(
 
     Rows already saved with identical values are skipped, so committing the same file twice
     adds nothing the second time. Every created row gets one audit event (action create,
-    reason ``bulk upload <filename>``) in the same single transaction.
+    reason ``bulk upload <filename>``) in the same single transaction, and the data-quality
+    rules run on the created rows as after a form: their queries commit with the rows.
 
     Parameters
     ----------
@@ -265,7 +266,10 @@ def commit_upload(
     if plan.errors:
         raise InvalidInput(plan.errors)
     try:
-        _write(session, actor, plan, filename, progress)
+        ids = _write(session, actor, plan, filename, progress)
+        # the data-quality rules run on the new rows as after a form: queries commit with them
+        for chunk in _in_chunks(ids):  # bounded IN lists (SQLite's parameter limit)
+            check_quality(session, str(plan.table.__tablename__), *chunk)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -892,8 +896,8 @@ def _classify(
 
 def _write(
     session: Session, actor: Actor, plan: _Plan, filename: str, progress: Progress | None
-) -> None:
-    """Insert the plan's rows in chunks and one audit event per row (no commit)."""
+) -> list[int]:
+    """Insert the plan's rows in chunks and one audit event per row (no commit); their ids."""
     counter = _Counter(progress, plan.rows, 2)
     counter.offset = plan.rows
     table: Any = plan.table
@@ -903,6 +907,7 @@ def _write(
     audited = [n for n in table.model_fields if n not in PRIVATE_COLUMNS | BOOKKEEPING]
     reason = f"bulk upload {filename}"[:2000]
     written = 0
+    created: list[int] = []
     for chunk in _in_chunks(plan.inserts):
         rows = [values | bookkeeping for values in chunk]
         ids = list(
@@ -934,9 +939,11 @@ def _write(
             for values, row_id in zip(rows, ids, strict=True)
         ]
         insert_audit_events(session, events)  # chained: ids and hashes under the head lock
+        created += ids
         written += len(chunk)
         counter.tick(written, last=True)
     counter.tick(plan.rows, last=True)
+    return created
 
 
 def _inert(text: str) -> str:

@@ -21,6 +21,7 @@ from registry.models import (
     AdverseEvent,
     AdverseEventCreate,
     AuditEvent,
+    DataQuery,
     FollowUp,
     FollowUpCreate,
     Patient,
@@ -391,6 +392,30 @@ def test_followups_commit_once_and_conflicts_point_to_a_correction(
     assert "after today" in messages[(3, "assessment_date")]
     assert "row 3 of this file" in messages[(4, "timepoint")]  # the same D100 form twice
     assert "no treatment episode 2" in messages[(5, "episode_number")]
+
+
+def test_uploaded_forms_meet_the_data_quality_rules_as_typed_ones(
+    session: Session, products: Any, clinician_a: Actor
+) -> None:
+    """An uploaded M6 form saying CR with a relapse that same day raises the DQ05 query on
+    that form, once, in the upload's transaction; a clean form raises nothing."""
+    patient, episode = f.make_infused_episode(session, clinician_a, products[0].id)
+    assert episode.infusion_date is not None
+    assessed = (episode.infusion_date + timedelta(days=182)).isoformat()
+    day_before = (episode.infusion_date + timedelta(days=181)).isoformat()
+    base = {"site_patient_code": patient.site_patient_code, "episode_number": "1",
+            "response": "CR", "relapse_or_progression": "yes"}
+    rows = [base | {"timepoint": "M6", "assessment_date": assessed, "relapse_date": assessed},
+            base | {"timepoint": "unscheduled", "assessment_date": day_before,
+                    "relapse_or_progression": "no"}]
+    assert commit(session, clinician_a, FU, to_csv(rows)).created == 2
+    forms = {fu.timepoint.value: fu.id for fu in session.exec(select(FollowUp)).all()}
+    found = session.exec(select(DataQuery)).all()
+    assert [(q.rule_id, q.table_name, q.row_id, q.field) for q in found] == [
+        ("DQ05", "followup", forms["M6"], "relapse_date")]
+    assert found[0].site_id == clinician_a.site_id
+    assert commit(session, clinician_a, FU, to_csv(rows)).skipped == 2
+    assert len(session.exec(select(DataQuery)).all()) == 1  # nothing twice
 
 
 def test_adverse_events_are_graded_from_flat_sign_columns(
