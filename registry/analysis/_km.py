@@ -95,6 +95,31 @@ def risk_table(time: FloatArray, event: NDArray[np.bool_]) -> RiskTable:
     )
 
 
+def risk_by_group(
+    t: FloatArray, e: NDArray[np.bool_], codes: NDArray[np.intp], k: int, distinct: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """At risk (time >= t_j) and events (time == t_j) per distinct event time and group.
+
+    One linear radix pass puts each group's patients together; each group's times are then
+    sorted and the counts read off with ``searchsorted`` of the few distinct times. (Searching
+    each of a million unsorted times in the distinct times instead is three times slower.)
+    """
+    order = np.argsort(codes.astype(np.uint16) if k <= 65_536 else codes, kind="stable")
+    bounds = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(np.bincount(codes, minlength=k), out=bounds[1:])
+    by_group, event_by_group = t[order], e[order]
+    risk = np.empty((distinct.size, k), dtype=np.float64)
+    deaths = np.empty((distinct.size, k), dtype=np.float64)
+    for g in range(k):  # groups, not patients
+        part = slice(bounds[g], bounds[g + 1])
+        times = np.sort(by_group[part])
+        events = np.sort(by_group[part][event_by_group[part]])
+        risk[:, g] = times.size - np.searchsorted(times, distinct, side="left")
+        deaths[:, g] = (np.searchsorted(events, distinct, side="right")
+                        - np.searchsorted(events, distinct, side="left"))
+    return risk, deaths
+
+
 def kaplan_meier_arrays(table: RiskTable) -> tuple[FloatArray, FloatArray]:
     """Product-limit survival and Greenwood variance of log S at each time of ``table``.
 

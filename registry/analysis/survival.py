@@ -34,7 +34,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from registry.analysis._distributions import chi2_sf
-from registry.analysis._km import first_time_at_or_below_half, fit_curve
+from registry.analysis._km import first_time_at_or_below_half, fit_curve, risk_by_group
 from registry.analysis._validation import (
     ConfType,
     as_event,
@@ -373,13 +373,7 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank
     if not e.any():
         raise InvalidInput.one("event", "has no events in any group; there is nothing to compare")
     distinct = np.unique(t[e])  # only event times contribute
-    # 1 + index of the last event time each patient reaches (0: left before the first one)
-    reach = np.searchsorted(distinct, t, side="right")
-    cell = reach * k + codes
-    size = (distinct.size + 1) * k
-    leaving = np.bincount(cell, minlength=size).reshape(-1, k)
-    deaths = np.bincount(cell[e], minlength=size).reshape(-1, k)[1:].astype(np.float64)
-    risk = np.cumsum(leaving[::-1], axis=0)[::-1][1:].astype(np.float64)
+    risk, deaths = risk_by_group(t, e, codes, k, distinct)
     n_j = risk.sum(axis=1)
     d_j = deaths.sum(axis=1)
     share = risk / n_j[:, None]
