@@ -22,7 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
+from numpy.typing import NDArray
+from sqlalchemy import String, func, select, type_coerce
 from sqlmodel import Session, col
 
 from registry.auth import Actor, require, site_scope
@@ -177,18 +178,19 @@ def list_expected_forms(
         .join(Site, col(Site.id) == TreatmentEpisode.site_id)
         .where(col(TreatmentEpisode.infusion_date).is_not(None))
     )
-    received_q = select(
-        col(FollowUp.episode_id),
-        col(FollowUp.timepoint),
-        col(FollowUp.assessment_date),
-        col(FollowUp.lost_to_follow_up),
-    )
+    # the timepoint as stored text (no enum conversion per row); a lost-to-follow-up date
+    # only for the few forms that say so (dates cost a conversion per row on SQLite)
+    received_q = select(col(FollowUp.episode_id), type_coerce(FollowUp.timepoint, String))
+    lost_q = (select(col(FollowUp.episode_id), func.min(col(FollowUp.assessment_date)))
+              .where(col(FollowUp.lost_to_follow_up).is_(True))
+              .group_by(col(FollowUp.episode_id)))
     deaths_q = select(col(Death.patient_id), col(Death.death_date))
     if patient_id is not None:
         episodes_q = episodes_q.where(col(TreatmentEpisode.patient_id) == patient_id)
     if wanted_site is not None:
         episodes_q = episodes_q.where(col(TreatmentEpisode.site_id) == wanted_site)
         received_q = received_q.where(col(FollowUp.site_id) == wanted_site)
+        lost_q = lost_q.where(col(FollowUp.site_id) == wanted_site)
         deaths_q = deaths_q.where(col(Death.site_id) == wanted_site)
 
     episodes = session.execute(
@@ -201,18 +203,18 @@ def list_expected_forms(
     # days since 1970-01-01 as integers: every date comparison below is on whole arrays
     infusion = np.array([(r[3] - _EPOCH).days for r in episodes], dtype=np.int64)
     index = {int(e): i for i, e in enumerate(ep_id)}
-    position = {row.timepoint: k for k, row in enumerate(schedule)}
+    position = {str(row.timepoint): k for k, row in enumerate(schedule)}
     got = np.zeros((ep_id.size, len(schedule)), dtype=bool)
     far = 10**9
     ended = np.full(ep_id.size, far, dtype=np.int64)
-    for episode_id, timepoint, assessed, is_lost in session.execute(received_q):
+    pairs = [(index.get(e, -1), position.get(t, -1)) for e, t in session.execute(received_q)]
+    if pairs:
+        rows, columns = np.array(pairs, dtype=np.int64).T
+        known = (rows >= 0) & (columns >= 0)  # an episode in scope, a scheduled timepoint
+        got[rows[known], columns[known]] = True
+    for episode_id, assessed in session.execute(lost_q):
         i = index.get(episode_id)
-        if i is None:
-            continue
-        k = position.get(Timepoint(timepoint))
-        if k is not None:
-            got[i, k] = True
-        if is_lost:
+        if i is not None:
             ended[i] = min(int(ended[i]), (assessed - _EPOCH).days)
     died = {int(p): (d - _EPOCH).days for p, d in session.execute(deaths_q).all()}
     if died:
@@ -220,7 +222,8 @@ def list_expected_forms(
     today = (as_of - _EPOCH).days
     limit = today + horizon_days if horizon_days is not None else far
     codes = None if wanted is None else [_STATUS_CODE[status] for status in wanted]
-    picked: list[tuple[int, int, int, int]] = []  # episode row, timepoint, status, target
+    # per timepoint: the episode rows kept, the timepoint, their status codes and target days
+    parts: list[tuple[NDArray[np.intp], int, NDArray[np.int64], NDArray[np.int64]]] = []
     for k, row in enumerate(schedule):
         target = infusion + row.target_day
         opens, closes = target - row.window_before, target + row.window_after
@@ -230,8 +233,14 @@ def list_expected_forms(
         keep = opens <= limit
         if codes is not None:
             keep &= np.isin(status, codes)
-        picked.extend((int(i), k, int(status[i]), int(target[i])) for i in np.flatnonzero(keep))
-    picked.sort()  # episode (infusion order), then timepoint
+        rows = np.flatnonzero(keep)
+        parts.append((rows, k, status[rows], target[rows]))
+    episode_rows = np.concatenate([p[0] for p in parts])
+    timepoints = np.concatenate([np.full(p[0].size, p[1]) for p in parts])
+    order = np.lexsort((timepoints, episode_rows))  # episode (infusion order), then timepoint
+    picked = zip(episode_rows[order].tolist(), timepoints[order].tolist(),
+                 np.concatenate([p[2] for p in parts])[order].tolist(),
+                 np.concatenate([p[3] for p in parts])[order].tolist(), strict=True)
     forms = []
     for i, k, code, target_day in picked:
         row = schedule[k]

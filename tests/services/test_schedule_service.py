@@ -51,6 +51,24 @@ def test_lost_to_follow_up_makes_later_forms_missed(session: Session, products: 
     assert _status(forms, ep.id, Timepoint.m12) == FormStatus.missed
 
 
+def test_forms_come_in_episode_then_timepoint_order_and_unscheduled_visits_count_for_none(
+        session: Session, products: Any, clinician_a: Actor) -> None:
+    _, first = f.make_infused_episode(session, clinician_a, products[0].id)
+    _, later = f.make_infused_episode(session, clinician_a, products[0].id,
+                                      infusion=f.INFUSION + timedelta(days=3))
+    f.make_followup(session, clinician_a, first, timepoint="unscheduled",
+                    assessment_date=f.INFUSION + timedelta(days=27))
+    forms = list_expected_forms(session=session, actor=clinician_a,
+                                as_of=f.INFUSION + timedelta(days=200))
+    order = [(x.episode_id, x.timepoint) for x in forms]
+    assert order[:3] == [(first.id, Timepoint.d28), (first.id, Timepoint.d100),
+                         (first.id, Timepoint.m6)]
+    assert [e for e, _ in order] == sorted((e for e, _ in order), key=[first.id, later.id].index)
+    assert _status(forms, first.id, Timepoint.d28) == FormStatus.overdue  # not received
+    assert forms[0].target_date == f.INFUSION + timedelta(days=28)
+    assert forms[0].window_closes > forms[0].target_date > forms[0].window_opens
+
+
 def test_other_site_schedule_refused(session: Session, clinician_a: Actor, clinician_b: Actor,
                                      leadership: Actor) -> None:
     with pytest.raises(PermissionDenied):
