@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages.ui.econ import cohort_caption, run_caption, working_definition
+from pages.ui.econ import arm_label, cohort_caption, refusal_text, run_caption, working_definition
 from pages.ui.state import require_actor, session_scope
 from pages.ui.text import lang, tr
 from pages.ui.widgets import chart_with_csv
@@ -27,7 +27,7 @@ from registry import InvalidInput, PermissionDenied, RegistryError
 from registry.charts import cea as charts
 from registry.economics import TEMPLATES, Agreement
 from registry.errors import FieldError
-from registry.i18n import CATALOGUE, error_text, message_text
+from registry.i18n import message_text
 from registry.models import AnalysisRun
 from registry.reports import (
     Figure,
@@ -60,10 +60,6 @@ BILLION = 1e9
 DEFAULT_SHARES = (10.0, 20.0, 30.0, 40.0, 50.0)
 
 
-def arm_label(arm: str) -> str:
-    return tr(f"econ.cea.arm.{arm}")
-
-
 def money(value: float) -> str:
     return format_value(float(value), lang())
 
@@ -75,28 +71,6 @@ def percent(value: float, decimals: int = 1) -> str:
 
 def slug(text: str) -> str:
     return text.replace(" ", "_").replace("-", "_")
-
-
-def refusal_text(error: FieldError | RegistryError) -> str:
-    """A service's message in the user's language: this page's wording for its code
-    (``econ.cea.error.<code>``, arms named), else the shared catalogue's, else this page's
-    text for the field (``econ.cea.error.<field>``, for checks without a code)."""
-    params = dict(error.params)
-    if params.get("arm") in charts.ARMS:
-        params["arm"] = arm_label(str(params["arm"]))
-    field = error.field.split(".")[-1] if isinstance(error, FieldError) else None
-    own_code = f"econ.cea.error.{error.code}"
-    if error.code and own_code in CATALOGUE:
-        try:
-            return tr(own_code, **params)
-        except (KeyError, IndexError):
-            pass  # a param this wording needs is missing: the shared text follows
-    if not isinstance(error, FieldError):
-        return message_text(error, lang())
-    if (error.code and error.code in CATALOGUE) or field is None:
-        return error_text(error, lang())
-    own_field = f"econ.cea.error.{field}"
-    return tr(own_field) if own_field in CATALOGUE else error_text(error, lang())
 
 
 def keep_errors(action: str, exc: InvalidInput | None) -> None:

@@ -17,14 +17,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages.ui.econ import cohort_caption, run_caption, working_definition
+from pages.ui.econ import arm_label, cohort_caption, refusal_text, run_caption, working_definition
 from pages.ui.state import require_actor, session_scope
 from pages.ui.text import dmy, lang, tr
 from pages.ui.widgets import chart_with_csv
 from registry import Conflict, InvalidInput, PermissionDenied, RegistryError
 from registry.charts import cea as charts
-from registry.errors import FieldError
-from registry.i18n import CATALOGUE, error_text, message_text
+from registry.i18n import CATALOGUE, message_text
 from registry.models import AnalysisRun
 from registry.models.enums import ResourceItem
 from registry.reports import (
@@ -55,10 +54,6 @@ PENDING = "_econ_costs_pending_scenario"  # the scenario to select on the next r
 MILLION = 1e6
 
 
-def arm_label(arm: str) -> str:
-    return tr(f"econ.cea.arm.{arm}")
-
-
 def item_label(item: str) -> str:
     key = f"econ.costs.item.{item}"
     return tr(key) if key in CATALOGUE else item
@@ -71,28 +66,6 @@ def money(value: float) -> str:
 def percent(value: float, decimals: int = 1) -> str:
     text = f"{float(value):.{decimals}%}"
     return text.replace(".", ",") if lang() == "ru" else text
-
-
-def refusal_text(error: FieldError | RegistryError) -> str:
-    """A service's message in the user's language: this page's wording for its code
-    (``econ.cea.error.<code>``, arms named), else the shared catalogue's, else this page's
-    text for the field (``econ.cea.error.<field>``, for checks without a code)."""
-    params = dict(error.params)
-    if params.get("arm") in charts.ARMS:
-        params["arm"] = arm_label(str(params["arm"]))
-    field = error.field.split(".")[-1] if isinstance(error, FieldError) else None
-    own_code = f"econ.cea.error.{error.code}"
-    if error.code and own_code in CATALOGUE:
-        try:
-            return tr(own_code, **params)
-        except (KeyError, IndexError):
-            pass  # a param this wording needs is missing: the shared text follows
-    if not isinstance(error, FieldError):
-        return message_text(error, lang())
-    if (error.code and error.code in CATALOGUE) or field is None:
-        return error_text(error, lang())
-    own_field = f"econ.cea.error.{field}"
-    return tr(own_field) if own_field in CATALOGUE else error_text(error, lang())
 
 
 def errors_of(action: str) -> dict[str, list[str]]:

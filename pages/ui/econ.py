@@ -6,7 +6,11 @@ from typing import Any
 
 import streamlit as st
 
-from pages.ui.text import tr
+from pages.ui.text import lang, tr
+from registry import RegistryError
+from registry.charts import cea as charts
+from registry.errors import FieldError
+from registry.i18n import CATALOGUE, error_text, message_text
 from registry.models import AnalysisRun
 from registry.services.cohorts import CohortDefinition
 
@@ -40,3 +44,31 @@ def run_caption(run: AnalysisRun | None = None, *, run_id: int | None = None,
 
 def session_value(key: str, default: Any) -> Any:
     return st.session_state.get(key, default)
+
+
+def arm_label(arm: str) -> str:
+    """The cost-effectiveness pages' name of an arm (domestic, imported)."""
+    return tr(f"econ.cea.arm.{arm}")
+
+
+def refusal_text(error: FieldError | RegistryError) -> str:
+    """A service's message in the user's language, for the costs, cost-effectiveness and
+    budget pages: their wording for its code (``econ.cea.error.<code>``, arms named), else the
+    shared catalogue's, else their text for the field (``econ.cea.error.<field>``, for checks
+    without a code)."""
+    params = dict(error.params)
+    if params.get("arm") in charts.ARMS:
+        params["arm"] = arm_label(str(params["arm"]))
+    field = error.field.split(".")[-1] if isinstance(error, FieldError) else None
+    own_code = f"econ.cea.error.{error.code}"
+    if error.code and own_code in CATALOGUE:
+        try:
+            return tr(own_code, **params)
+        except (KeyError, IndexError):
+            pass  # a param this wording needs is missing: the shared text follows
+    if not isinstance(error, FieldError):
+        return message_text(error, lang())
+    if (error.code and error.code in CATALOGUE) or field is None:
+        return error_text(error, lang())
+    own_field = f"econ.cea.error.{field}"
+    return tr(own_field) if own_field in CATALOGUE else error_text(error, lang())
