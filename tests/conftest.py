@@ -158,39 +158,44 @@ def system() -> Actor:
 
 
 @contextmanager
+def fresh_database(backend: str, folder: Path, label: str) -> Iterator[str]:
+    """The URL of a new, empty database: a SQLite file in `folder`, or a PostgreSQL database
+    created on REGISTRY_TEST_POSTGRES_URL's server and dropped afterwards (skipped without the
+    server, failed instead with REGISTRY_REQUIRE_POSTGRES=1)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / f'{label}.db'}"
+        return
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("REGISTRY_REQUIRE_POSTGRES=1 but REGISTRY_TEST_POSTGRES_URL is unset")
+        pytest.skip("PostgreSQL tests need REGISTRY_TEST_POSTGRES_URL")
+    name = f"registry_{label}_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
 def seeded_engine(backend: str, folder: Path, *, patients: int, seed: int,
                   as_of: date) -> Iterator[Engine]:
-    """A database of its own (SQLite file in `folder`, or a new PostgreSQL database dropped
-    afterwards) with a synthetic cohort; for module-scoped fixtures of aggregate tests."""
+    """A database of its own (`fresh_database`) with a synthetic cohort; for module-scoped
+    fixtures of aggregate tests."""
     from registry.seed import seed_synthetic
 
-    drop: str | None = None
-    if backend == "sqlite":
-        url = f"sqlite:///{folder / 'seeded.db'}"
-    else:
-        if not POSTGRES_URL:
-            if REQUIRE_POSTGRES:
-                pytest.fail("REGISTRY_REQUIRE_POSTGRES=1 but REGISTRY_TEST_POSTGRES_URL is unset")
-            pytest.skip("PostgreSQL tests need REGISTRY_TEST_POSTGRES_URL")
-        drop = f"registry_seeded_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{drop}"'))
-        admin.dispose()
-        url = make_url(POSTGRES_URL).set(database=drop).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    migrate(engine)
-    seed_synthetic(engine, patients=patients, seed=seed, as_of=as_of)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        if drop is not None:
-            assert POSTGRES_URL is not None
-            admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
-            admin.dispose()
+    with fresh_database(backend, folder, "seeded") as url:
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+            seed_synthetic(engine, patients=patients, seed=seed, as_of=as_of)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def dataframes(*views: object) -> Iterator[tuple[str, pd.DataFrame]]:

@@ -12,9 +12,7 @@ import hashlib
 import json
 import shutil
 import stat
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from io import StringIO
@@ -24,7 +22,7 @@ from typing import Any
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, MetaData, Table, insert, inspect, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from registry.backup import (
@@ -45,33 +43,10 @@ from registry.backup_manifest import (
 from registry.db import alembic_config, make_engine, migrate
 from registry.errors import InvalidInput, RegistryError
 from registry.seed import seed_synthetic
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
+from tests.conftest import fresh_database
 
 # PostgreSQL: creating, seeding and dropping databases takes tens of seconds.
 BACKENDS = ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])]
-
-
-@contextmanager
-def fresh_database(backend: str, folder: Path, label: str) -> Iterator[str]:
-    """The URL of a new, empty database: a SQLite file in `folder`, or a PostgreSQL database
-    created on REGISTRY_TEST_POSTGRES_URL's server and dropped afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{folder / f'{label}.db'}"
-        return
-    if not POSTGRES_URL:
-        if REQUIRE_POSTGRES:
-            pytest.fail("REGISTRY_REQUIRE_POSTGRES=1 but REGISTRY_TEST_POSTGRES_URL is unset")
-        pytest.skip("PostgreSQL tests need REGISTRY_TEST_POSTGRES_URL")
-    name = f"registry_{label}_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def counts(engine: Engine) -> dict[str, int]:

@@ -12,7 +12,6 @@ audit hash chain, which then verifies); and head's services work on the upgraded
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import select, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel
 
 import registry.models  # noqa: F401  (fills SQLModel.metadata with head's tables)
@@ -33,7 +32,7 @@ from registry.identity import snils_check_digits
 from registry.models.enums import Role
 from registry.services.audit_chain import GENESIS, verify_audit_chain
 from registry.services.patients import get_patient, register_patient
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
+from tests.conftest import fresh_database
 
 AT = datetime(2025, 3, 1, 9, 15, 30, 250000, tzinfo=UTC)
 
@@ -42,32 +41,13 @@ AT = datetime(2025, 3, 1, 9, 15, 30, 250000, tzinfo=UTC)
     "postgres", marks=[pytest.mark.postgres, pytest.mark.slow])])
 def engine_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A new database (SQLite file, or PostgreSQL database dropped afterwards) at 0001."""
-    drop: str | None = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'upgrade.db'}"
-    else:
-        if not POSTGRES_URL:
-            if REQUIRE_POSTGRES:
-                pytest.fail("REGISTRY_REQUIRE_POSTGRES=1 but REGISTRY_TEST_POSTGRES_URL is unset")
-            pytest.skip("PostgreSQL tests need REGISTRY_TEST_POSTGRES_URL")
-        drop = f"registry_upgrade_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{drop}"'))
-        admin.dispose()
-        url = make_url(POSTGRES_URL).set(database=drop).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    migrate(engine, "0001")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        if drop is not None:
-            assert POSTGRES_URL is not None
-            admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
-            admin.dispose()
+    with fresh_database(request.param, tmp_path, "upgrade") as url:
+        engine = make_engine(url)
+        try:
+            migrate(engine, "0001")
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def _sql_value(value: Any, backend: str) -> Any:
