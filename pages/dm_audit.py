@@ -8,7 +8,7 @@ import streamlit as st
 
 from pages.ui import forms
 from pages.ui.state import require_actor, session_scope
-from pages.ui.text import lang, tr
+from pages.ui.text import lang, md_literal, tr
 from registry import RegistryError
 from registry.i18n import error_text
 from registry.models.enums import AuditAction
@@ -57,7 +57,7 @@ try:
             offset=(int(page) - 1) * PAGE)
 except RegistryError as exc:
     if hasattr(exc, "errors"):
-        st.error("; ".join(error_text(e, lang()) for e in exc.errors))
+        st.error("; ".join(md_literal(error_text(e, lang())) for e in exc.errors))
     else:
         forms.show_refusal(exc)
     st.stop()

@@ -21,7 +21,7 @@ import streamlit as st
 
 from pages.ui.econ import arm_label, cohort_caption, refusal_text, run_caption, working_definition
 from pages.ui.state import require_actor, session_scope
-from pages.ui.text import lang, tr
+from pages.ui.text import lang, md_literal, tr
 from pages.ui.widgets import chart_with_csv
 from registry import InvalidInput, PermissionDenied, RegistryError
 from registry.charts import cea as charts
@@ -86,14 +86,15 @@ def keep_errors(action: str, exc: InvalidInput | None) -> None:
 
 def show_errors(action: str, field: str) -> None:
     for message in st.session_state.get(ERRORS, {}).get(action, {}).get(field, []):
-        st.markdown(f":red[{message}]")
+        st.markdown(f":red[{md_literal(message)}]")
 
 
 def show_summary(action: str, shown: set[str]) -> None:
     errors = st.session_state.get(ERRORS, {}).get(action, {})
     if errors:
         st.error("\n\n".join([tr("econ.cea.invalid"), *(
-            m for f, ms in errors.items() if f.split(".")[-1] not in shown for m in ms)]))
+            md_literal(m) for f, ms in errors.items() if f.split(".")[-1] not in shown
+            for m in ms)]))
 
 
 def agreement_from_inputs(name: str) -> Agreement:

@@ -20,7 +20,7 @@ import streamlit as st
 
 from pages.ui.econ import arm_label, cohort_caption, refusal_text, run_caption, working_definition
 from pages.ui.state import require_actor, session_scope
-from pages.ui.text import lang, tr
+from pages.ui.text import lang, md_literal, tr
 from pages.ui.widgets import chart_with_csv
 from registry import InvalidInput, PermissionDenied, RegistryError
 from registry.analysis import PARAMETRIC_DISTRIBUTIONS
@@ -65,7 +65,7 @@ def number(value: float, decimals: int = 3) -> str:
 
 def show_errors(field: str) -> None:
     for message in st.session_state.get(ERRORS, {}).get(field, []):
-        st.markdown(f":red[{message}]")
+        st.markdown(f":red[{md_literal(message)}]")
 
 
 def model_choice(endpoint: str, arm: str) -> None:

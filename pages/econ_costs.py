@@ -19,7 +19,7 @@ import streamlit as st
 
 from pages.ui.econ import arm_label, cohort_caption, refusal_text, run_caption, working_definition
 from pages.ui.state import require_actor, session_scope
-from pages.ui.text import dmy, lang, tr
+from pages.ui.text import dmy, lang, md_literal, tr
 from pages.ui.widgets import chart_with_csv
 from registry import Conflict, InvalidInput, PermissionDenied, RegistryError
 from registry.charts import cea as charts
@@ -86,14 +86,14 @@ def keep_errors(action: str, exc: InvalidInput | None) -> None:
 
 def show_errors(action: str, field: str) -> None:
     for message in errors_of(action).get(field, []):
-        st.markdown(f":red[{message}]")
+        st.markdown(f":red[{md_literal(message)}]")
 
 
 def show_summary(action: str, shown: tuple[str, ...]) -> None:
     """A refusal at the top of a section; messages of fields without a widget are listed."""
     errors = errors_of(action)
     if errors:
-        other = [m for field, messages in errors.items() if field not in shown
+        other = [md_literal(m) for field, messages in errors.items() if field not in shown
                  for m in messages]
         st.error("\n\n".join([tr("econ.cea.invalid"), *other]))
 

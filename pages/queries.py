@@ -44,7 +44,8 @@ index = st.selectbox(
 )
 query = queries[index]
 with st.container(border=True):
-    st.markdown(f"**{tr('query.question')}** {query.message}")
+    st.markdown(f"**{tr('query.question')}**")
+    st.text(query.message)  # the data manager's words as text, never as markdown
     with session_scope() as session:
         thread = list_messages(session=session, actor=actor, query_id=query.id)
     for message in thread:

@@ -4,7 +4,7 @@ codes, a preview that lists every error as (row, column, message), an all-or-not
 import streamlit as st
 
 from pages.ui.state import require_actor, session_scope
-from pages.ui.text import lang, tr
+from pages.ui.text import lang, md_literal, tr
 from registry import InvalidInput, RegistryError
 from registry.i18n import error_text, message_text
 from registry.services.uploads import UploadKind, commit_upload, preview_upload, template
@@ -48,8 +48,9 @@ if b1.button(tr("upload.preview"), key="upload_preview"):
                                      filename=uploaded.name, content=content, progress=update)
     except InvalidInput as exc:
         bar.empty()
-        st.error("\n".join(f"- {error_text(e, lang())}" if e.row is None else
-                           f"- {e.row}: {e.field}: {error_text(e, lang())}" for e in exc.errors))
+        st.error("\n".join(  # messages echo the file's cells: shown as typed, never as markdown
+            f"- {md_literal(error_text(e, lang()))}" if e.row is None else
+            f"- {e.row}: {e.field}: {md_literal(error_text(e, lang()))}" for e in exc.errors))
         st.stop()
     except RegistryError as exc:
         bar.empty()

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from pages.ui.state import session_scope
-from pages.ui.text import lang, tr
+from pages.ui.text import lang, md_literal, tr
 from registry import Conflict, InvalidInput, RegistryError
 from registry.i18n import CATALOGUE, error_text, message_text
 
@@ -33,14 +33,15 @@ def field_errors(form: str) -> dict[str, list[str]]:
 def show_error(form: str, field: str) -> None:
     """The messages for `field` of `form`, right under its widget."""
     for message in field_errors(form).get(field, []):
-        st.markdown(f":red[{message}]")
+        st.markdown(f":red[{md_literal(message)}]")
 
 
 def show_summary(form: str) -> None:
     """At the top of a refused form: nothing was saved, and every message by field."""
     errors = field_errors(form)
     if errors:
-        lines = "\n".join(f"- **{field_label(f)}**: {m}" for f, ms in errors.items() for m in ms)
+        lines = "\n".join(f"- **{field_label(f)}**: {md_literal(m)}"
+                          for f, ms in errors.items() for m in ms)
         st.error(f"{tr('common.nothing_saved')}\n\n{lines}")
 
 

@@ -33,3 +33,15 @@ def label(code: Enum) -> str:
 
 def dmy(value: date | None) -> str:
     return format_date(value)
+
+
+_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~:$=")
+
+
+def md_literal(text: object) -> str:
+    """`text` for a markdown element, shown as typed: every character markdown (or Streamlit's
+    ``:red[...]``, ``:icon:`` and ``$math$``) would act on is escaped with a backslash, so a
+    value a user typed (a lot number, an echoed cell) never becomes a link, an image or
+    formatting. Line breaks are kept.
+    """
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))

@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from sqlmodel import Session, SQLModel, col, select
 
+from pages.ui.text import md_literal
 from registry.auth import Actor
 from registry.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RegistryError
 from registry.identity import snils_check_digits
@@ -570,7 +571,7 @@ def test_a_record_that_is_not_a_record_is_refused(
 @pytest.mark.usefixtures("steady_router")
 def test_a_script_in_a_query_and_its_answer_is_shown_as_text(portal: Portal) -> None:  # noqa: F811
     """A data query's message and a site's answer holding a script tag are stored verbatim and
-    shown as text: the answer by `st.text`, the question in markdown without HTML."""
+    shown as text (`st.text`, never markdown), as on the data manager's page."""
     clinician = portal.actor("clinician.mow")
     with portal.session() as session:
         patient = f.make_patient(session, clinician)
@@ -580,12 +581,48 @@ def test_a_script_in_a_query_and_its_answer_is_shown_as_text(portal: Portal) -> 
                              body=f"{SCRIPT}\n=HYPERLINK(\"http://evil.example\")")
     at = portal.open("clinician.mow", "queries")
     assert not at.exception
-    answers = [e.value for e in at.text]
-    assert f"{SCRIPT}\n=HYPERLINK(\"http://evil.example\")" in answers
-    shown = [e for e in at.markdown if SCRIPT in e.value]
-    assert shown, "the question is on the page"
+    texts = [e.value for e in at.text]
+    assert f"{SCRIPT}\n=HYPERLINK(\"http://evil.example\")" in texts
+    assert SCRIPT in texts, "the question is on the page, as text"
+    assert not [e for e in at.markdown if SCRIPT in e.value], "no user text as markdown"
     assert all(not e.proto.allow_html for e in at.markdown)
     assert list(at.dataframe[0].value.iloc[:, -1]) == [SCRIPT]
+
+
+LOT_MARKDOWN = "L[x](http://evil.example)**b**:red[c]![i](http://e.ex/i.png)$x$"
+
+
+@pytest.mark.usefixtures("steady_router")
+def test_a_lot_number_in_markdown_syntax_is_shown_as_typed(portal: Portal) -> None:  # noqa: F811
+    """The timeline writes the lot number inside a markdown line: escaped, it is shown as
+    typed, never as a link, an image, bold text or a colour."""
+    clinician = portal.actor("clinician.mow")
+    with portal.session() as session:
+        patient = f.make_patient(session, clinician)
+        episode = f.make_episode(session, clinician, patient, portal.product_id())
+        treatment.record_lot(session=session, actor=clinician,
+                             data=f.lot_data(episode, lot_number=LOT_MARKDOWN))
+    at = portal.open("clinician.mow", "patient", patient_id=patient.id)
+    assert not at.exception
+    lines = [e.value for e in at.markdown if "evil" in e.value]
+    assert len(lines) == 1 and md_literal(LOT_MARKDOWN) in lines[0]
+    assert "](http" not in lines[0] and ":red[" not in lines[0] and "**b**" not in lines[0]
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_md_literal_escapes_every_markdown_character_and_loses_none(text: str) -> None:
+    shown = md_literal(text)
+    unescaped, i = [], 0
+    while i < len(shown):  # undo the escapes: exactly the text typed comes back
+        if shown[i] == "\\":
+            assert i + 1 < len(shown) and not shown[i + 1].isalnum(), shown
+            i += 1
+        unescaped.append(shown[i])
+        i += 1
+    assert "".join(unescaped) == text
+    for special in "[]()*_`:$<>!#|~":
+        assert shown.count(special) == shown.count("\\" + special), (special, shown)
 
 
 def test_no_page_renders_html(request: pytest.FixtureRequest) -> None:

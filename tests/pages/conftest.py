@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -147,12 +148,25 @@ def messages_under(at: AppTest, key: str) -> list[str]:
     for node in after:
         if getattr(node, "type", None) != "markdown":
             break
-        texts.append(str(node.value))
+        texts.append(read(node))
     return texts
 
 
+_MARKDOWN_ELEMENTS = frozenset({"markdown", "error", "warning", "info", "success"})
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before ASCII punctuation
+
+
+def read(element: Any) -> str:
+    """An element's text as the user reads it: the backslash escapes of markdown and of the
+    alert boxes, which render markdown (`pages.ui.text.md_literal`), undone as the browser
+    does; other elements (`st.text`, tables) as they are."""
+    value = str(element.value)
+    rendered = getattr(element, "type", None) in _MARKDOWN_ELEMENTS
+    return _ESCAPED.sub(r"\1", value) if rendered else value
+
+
 def texts(elements: Any) -> list[str]:
-    return [str(e.value) for e in elements]
+    return [read(e) for e in elements]
 
 
 @pytest.fixture(autouse=True)

@@ -540,7 +540,7 @@ def test_queries_lists_the_sites_own_and_answers(portal: Portal) -> None:
     table = at.dataframe[0].value
     assert list(table["#"]) == [query.id]
     assert "SPB-only" not in table.to_csv() and other.id not in list(table["#"])
-    assert any("please check" in m for m in texts(at.markdown))
+    assert any("please check" in m for m in texts(at.text))
 
     at.text_area(key="query_body").set_value("Checked: the second was an allo-HSCT, corrected.")
     messages = portal.count(DataQueryMessage)

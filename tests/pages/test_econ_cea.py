@@ -33,6 +33,7 @@ from registry.services.hta.budget import agreement_effect, programme_budget
 from registry.services.hta.cea import CEAParameters, cost_effectiveness
 from registry.services.hta.costs import cost_summary
 from registry.services.workspace import unit_costs
+from tests.pages.conftest import read, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 ECONOMIST = Actor(None, "economist", Role.economist)
@@ -111,7 +112,7 @@ def messages_under(at: AppTest, key: str) -> list[str]:
     for node in flat[keys.index(key) + 1:]:
         if getattr(node, "type", None) != "markdown":
             break
-        found.append(str(node.value).removeprefix(":red[").removesuffix("]"))
+        found.append(read(node).removeprefix(":red[").removesuffix("]"))
     return found
 
 
@@ -320,7 +321,7 @@ def test_budget_page_refuses_agreement_terms_that_do_not_add_up(portal: Session)
     at.number_input(key="agr_spain_kymriah_upfront").set_value(0.6)  # 0.6 + 0.48 > 1
     at.button(key="agr_run").click().run()
     assert not at.exception
-    assert f":red[{t('econ.cea.error.milestones', 'ru')}]" in [m.value for m in at.markdown]
+    assert f":red[{t('econ.cea.error.milestones', 'ru')}]" in texts(at.markdown)
     assert not at.metric
 
 
