@@ -1,15 +1,15 @@
 """First-start set-up: reference data, the synthetic cohort and the demo accounts.
 
 Reference data (sites, products, unit costs) come from `seed_data/`. The synthetic cohort
-is bulk-inserted: every row is validated by the same models the services use, the identity
-numbers are hashed, and one audit event per table records the load (who, when, how many
-rows, which generator seed), in the same transaction as the rows.
+is bulk-inserted: every row is validated by the field rules of the same models the services
+use (column-wise, `registry.seed_load`), the identity numbers are hashed, and one audit event
+per table records the load (who, when, how many rows, which generator seed), in the same
+transaction as the rows.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, func, select
 
@@ -39,6 +39,7 @@ from registry.models import (
     UserCreate,
 )
 from registry.models.enums import AuditAction, Role
+from registry.seed_load import load_frame
 from registry.services.audit import record_audit
 
 DEMO_PASSWORD = "cart-demo-2026"
@@ -65,54 +66,45 @@ def _read_csv(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _clean(value: Any) -> Any:
-    """CSV and pandas missing values to None; numpy scalars to Python."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is pd.NaT:
-        return None
-    if hasattr(value, "item") and not isinstance(value, str | bytes | dict | list):
-        return value.item()
-    return value
-
-
-def _bulk(session: Session, table: type[SQLModel], rows: list[dict[str, Any]], actor: Actor,
+def _bulk(session: Session, table: type[SQLModel], frame: pd.DataFrame, actor: Actor,
           note: str) -> int:
-    """Validate every row with the table's model, insert in chunks, audit the load once."""
-    columns = set(table.model_fields)
-    clean: list[dict[str, Any]] = []
-    for row in rows:
-        typed = table.model_validate({k: _clean(v) for k, v in row.items() if k in columns})
-        values = typed.model_dump()
-        if values.get("id") is None:
-            values.pop("id", None)
-        clean.append(values)
-    for start in range(0, len(clean), 20_000):
-        session.execute(insert(table), clean[start:start + 20_000])
+    """Validate and insert every row of `frame` (`registry.seed_load.load_frame`), audit once.
+
+    Raises
+    ------
+    registry.errors.InvalidInput
+        A row breaks its table model's rules; the error names the table, row and field.
+    """
+    count = load_frame(session, table, frame)
     name = str(table.__tablename__)
     record_audit(session, actor, AuditAction.create, name, None,
-                 after={"rows": len(clean), "source": note})
-    return len(clean)
+                 after={"rows": count, "source": note})
+    return count
+
+
+def _csv_frame(name: str) -> pd.DataFrame:
+    """A `seed_data/` CSV file as text columns (empty cells stay "" and load as None)."""
+    return pd.DataFrame(_read_csv(name), dtype=object)
 
 
 def load_reference_data(session: Session, actor: Actor = SYSTEM_ACTOR) -> None:
     """Sites, products and unit costs from seed_data/, when the tables are empty."""
     if session.exec(select(func.count()).select_from(Site)).one() == 0:
-        _bulk(session, Site, [dict(r) for r in _read_csv("sites.csv")], actor,
-              "seed_data/sites.csv")
+        _bulk(session, Site, _csv_frame("sites.csv"), actor, "seed_data/sites.csv")
     if session.exec(select(func.count()).select_from(Product)).one() == 0:
-        _bulk(session, Product, [dict(r) for r in _read_csv("products.csv")], actor,
-              "seed_data/products.csv")
+        _bulk(session, Product, _csv_frame("products.csv"), actor, "seed_data/products.csv")
     if session.exec(select(func.count()).select_from(UnitCost)).one() == 0:
-        _bulk(session, UnitCost, [dict(r) for r in _read_csv("unit_costs.csv")],
-              actor, "seed_data/unit_costs.csv (illustrative values)")
+        _bulk(session, UnitCost, _csv_frame("unit_costs.csv"), actor,
+              "seed_data/unit_costs.csv (illustrative values)")
     session.commit()
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")  # type: ignore[return-value]
+def _hashed_patients(patients: pd.DataFrame, key: bytes) -> pd.DataFrame:
+    """The patients frame with `identity_hash` in place of the national insurance number."""
+    numbers = patients["national_insurance_number"]
+    hashes = [identity_hash(str(number), key)
+              for number in numbers.astype(object).where(numbers.notna(), None).tolist()]
+    return patients.drop(columns="national_insurance_number").assign(identity_hash=hashes)
 
 
 def seed_synthetic(engine: Engine, *, patients: int, seed: int,
@@ -120,6 +112,14 @@ def seed_synthetic(engine: Engine, *, patients: int, seed: int,
     """Generate and bulk-load a synthetic cohort; returns row counts and seconds taken.
 
     Refuses to run on a database that already has patients (it would mix cohorts).
+
+    Raises
+    ------
+    RuntimeError
+        The database already has patients.
+    registry.errors.InvalidInput
+        A generated row breaks its table model's rules (naming the table, row and field);
+        nothing of the cohort is committed.
     """
     from registry.synthetic import generate_cohort
 
@@ -133,22 +133,18 @@ def seed_synthetic(engine: Engine, *, patients: int, seed: int,
         load_reference_data(session)
         if session.exec(select(func.count()).select_from(Patient)).one():
             raise RuntimeError("the database already has patients; seed an empty database")
-        key = hmac_key()
-        patient_rows = _records(cohort.patients)
-        for row in patient_rows:
-            row["identity_hash"] = identity_hash(str(row.pop("national_insurance_number")), key)
-        plan: list[tuple[type[SQLModel], list[dict[str, Any]]]] = [
-            (ManufacturingLot, _records(cohort.lots)),
-            (Patient, patient_rows),
-            (TreatmentEpisode, _records(cohort.episodes)),
-            (FollowUp, _records(cohort.followups)),
-            (AdverseEvent, _records(cohort.adverse_events)),
-            (Death, _records(cohort.deaths)),
-            (ResourceUse, _records(cohort.resource_use)),
+        plan: list[tuple[type[SQLModel], pd.DataFrame]] = [
+            (ManufacturingLot, cohort.lots),
+            (Patient, _hashed_patients(cohort.patients, hmac_key())),
+            (TreatmentEpisode, cohort.episodes),
+            (FollowUp, cohort.followups),
+            (AdverseEvent, cohort.adverse_events),
+            (Death, cohort.deaths),
+            (ResourceUse, cohort.resource_use),
         ]
-        for table, rows in plan:
+        for table, frame in plan:
             name = str(table.__tablename__)
-            counts[name] = _bulk(session, table, rows, SYSTEM_ACTOR, note)
+            counts[name] = _bulk(session, table, frame, SYSTEM_ACTOR, note)
         _reset_sequences(session)
         session.commit()
     counts["seconds_generate"] = round(generated - started, 2)
