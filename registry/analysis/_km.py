@@ -65,45 +65,96 @@ def count_at(distinct: FloatArray, values: FloatArray) -> IntArray:
 
 
 def risk_table(time: FloatArray, event: NDArray[np.bool_]) -> RiskTable:
-    """Counts at each distinct time, from a single sort.
+    """Counts at each distinct time: by counting when every time is a whole number of a
+    compact range (days, the registry's unit), else from a single sort.
 
     Exact equality defines a tie (R's ``timefix`` also merges times that differ by rounding
-    error, which only matters for computed, not recorded, times).
+    error, which only matters for computed, not recorded, times). The times must be validated
+    (finite, >= 0). Both ways give the same table.
+    """
+    counted = _whole_day_counts(time, event, None, 1)
+    if counted is not None:
+        days, total, events = counted
+        n_total, n_event = total[:, 0], events[:, 0]
+        return RiskTable(time=days.astype(np.float64),
+                         n_risk=(time.size - np.cumsum(n_total) + n_total).astype(np.int64),
+                         n_event=n_event, n_censor=n_total - n_event)
+    return _sorted_risk_table(time, event)
 
-    The times must be validated (finite, >= 0). For such floats the IEEE-754 bit pattern,
-    read as an unsigned integer, orders like the value, and its top (sign) bit is free; so
-    ``bits << 1 | event`` packs time and event into one uint64 key. Sorting the keys sorts the
-    times and lines up the events with them, without an argsort and a gather (about twice as
-    fast at a million patients). ``-0.0`` loses its sign bit and becomes ``0.0``.
+
+def _whole_day_counts(
+    time: FloatArray, event: NDArray[np.bool_], codes: NDArray[np.intp] | None, k: int
+) -> tuple[IntArray, IntArray, IntArray] | None:
+    """``(days, total, events)``: the distinct times and, per group (columns), the patients
+    and the events at each, counted by ``np.bincount`` in one linear pass. None (count by
+    sorting instead) when a time is not a whole number or the range is far wider than the
+    number of patients (the counts would then cost more than a sort)."""
+    n = time.size
+    if n == 0 or time.max() > max(4 * n, 1 << 16):
+        return None
+    whole = time.astype(np.int64)
+    if not np.array_equal(whole, time):
+        return None
+    cell = whole if codes is None else whole * k + codes  # k groups: codes 0 .. k-1
+    size = (int(whole.max()) + 1) * k
+    total = np.bincount(cell, minlength=size).reshape(-1, k)
+    events = np.bincount(cell, weights=event, minlength=size).reshape(-1, k).astype(np.int64)
+    days = np.flatnonzero(total.sum(axis=1))
+    return days.astype(np.int64), total[days].astype(np.int64), events[days]
+
+
+def _sorted_risk_table(time: FloatArray, event: NDArray[np.bool_]) -> RiskTable:
+    """`risk_table` by one sort of packed keys, for any non-negative finite times.
+
+    For such floats the IEEE-754 bit pattern, read as an unsigned integer, orders like the
+    value, and its top (sign) bit is free; so ``bits << 1 | event`` packs time and event into
+    one uint64 key. Sorting the keys sorts the times and lines up the events with them, without
+    an argsort and a gather. Runs of equal keys are then found once, and the few runs are
+    grouped by time. ``-0.0`` loses its sign bit and becomes ``0.0``.
     """
     n = time.size
     one = np.uint64(1)
     key = (np.ascontiguousarray(time).view(np.uint64) << one) | event.astype(np.uint64)
     key.sort()
-    bits = key >> one
     first = np.empty(n, dtype=np.bool_)
     first[:1] = True
-    np.not_equal(bits[1:], bits[:-1], out=first[1:])
-    starts = np.flatnonzero(first).astype(np.int64)
-    n_event = np.add.reduceat((key & one).astype(np.int64), starts)
-    n_total = np.diff(np.append(starts, n))
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    runs = np.flatnonzero(first).astype(np.int64)  # (time, censored) and (time, event) runs
+    lengths = np.diff(np.append(runs, n))
+    bits, is_event = key[runs] >> one, (key[runs] & one).astype(np.bool_)
+    new_time = np.empty(runs.size, dtype=np.bool_)
+    new_time[:1] = True
+    np.not_equal(bits[1:], bits[:-1], out=new_time[1:])
+    starts = np.flatnonzero(new_time)
+    n_total = np.add.reduceat(lengths, starts) if runs.size else lengths
+    n_event = np.add.reduceat(np.where(is_event, lengths, 0), starts) if runs.size else lengths
     return RiskTable(
         time=bits[starts].view(np.float64),
-        n_risk=(n - starts).astype(np.int64),
+        n_risk=(n - runs[starts]).astype(np.int64),
         n_event=n_event.astype(np.int64),
         n_censor=(n_total - n_event).astype(np.int64),
     )
 
 
 def risk_by_group(
-    t: FloatArray, e: NDArray[np.bool_], codes: NDArray[np.intp], k: int, distinct: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """At risk (time >= t_j) and events (time == t_j) per distinct event time and group.
+    t: FloatArray, e: NDArray[np.bool_], codes: NDArray[np.intp], k: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The distinct event times, and at each the patients at risk (time >= t_j) and the
+    events (time == t_j) per group (columns).
 
-    One linear radix pass puts each group's patients together; each group's times are then
-    sorted and the counts read off with ``searchsorted`` of the few distinct times. (Searching
-    each of a million unsorted times in the distinct times instead is three times slower.)
+    Whole-day times are counted for every group in one `np.bincount` pass. Other times: one
+    linear radix pass puts each group's patients together, each group's times are sorted and
+    the counts read off with ``searchsorted`` of the few distinct times. (Searching each of a
+    million unsorted times in the distinct times instead is three times slower.)
     """
+    counted = _whole_day_counts(t, e, codes, k)
+    if counted is not None:
+        days, total, events = counted
+        rows = np.flatnonzero(events.sum(axis=1))  # only event times contribute
+        at_or_after = total.sum(axis=0) - np.cumsum(total, axis=0) + total
+        return (days[rows].astype(np.float64), at_or_after[rows].astype(np.float64),
+                events[rows].astype(np.float64))
+    distinct = np.unique(t[e])
     order = np.argsort(codes.astype(np.uint16) if k <= 65_536 else codes, kind="stable")
     bounds = np.zeros(k + 1, dtype=np.int64)
     np.cumsum(np.bincount(codes, minlength=k), out=bounds[1:])
@@ -117,7 +168,7 @@ def risk_by_group(
         risk[:, g] = times.size - np.searchsorted(times, distinct, side="left")
         deaths[:, g] = (np.searchsorted(events, distinct, side="right")
                         - np.searchsorted(events, distinct, side="left"))
-    return risk, deaths
+    return distinct, risk, deaths
 
 
 def kaplan_meier_arrays(table: RiskTable) -> tuple[FloatArray, FloatArray]:

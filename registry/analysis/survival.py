@@ -372,8 +372,7 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank
         )
     if not e.any():
         raise InvalidInput.one("event", "has no events in any group; there is nothing to compare")
-    distinct = np.unique(t[e])  # only event times contribute
-    risk, deaths = risk_by_group(t, e, codes, k, distinct)
+    _, risk, deaths = risk_by_group(t, e, codes, k)  # at the distinct event times
     n_j = risk.sum(axis=1)
     d_j = deaths.sum(axis=1)
     share = risk / n_j[:, None]
