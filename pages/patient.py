@@ -5,7 +5,7 @@ import streamlit as st
 
 from pages.ui.patient import patient_view
 from pages.ui.state import require_actor, selected_patient
-from pages.ui.text import dmy, label, md_literal, tr
+from pages.ui.text import dmy, label, md_code, tr
 from registry.charts.timeline import patient_timeline_chart
 
 actor = require_actor()
@@ -39,7 +39,7 @@ for ep in view.episodes:
         qc = tr("patient.qc_oos") if ep.lot.out_of_specification else tr("patient.qc_ok")
         if ep.lot.manufacturing_failed:
             qc = tr("patient.qc_failed")
-        steps.append(f"{tr('patient.lot')} {md_literal(ep.lot.lot_number)} · {qc}")
+        steps.append(f"{tr('patient.lot')} {md_code(ep.lot.lot_number)} · {qc}")
     if e.infusion_date is not None:
         steps.append(f"{tr('patient.infusion')} {dmy(e.infusion_date)}")
     elif e.not_infused_reason is not None:

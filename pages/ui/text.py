@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import Enum
 
@@ -42,6 +43,18 @@ def md_literal(text: object) -> str:
     """`text` for a markdown element, shown as typed: every character markdown (or Streamlit's
     ``:red[...]``, ``:icon:`` and ``$math$``) would act on is escaped with a backslash, so a
     value a user typed (a lot number, an echoed cell) never becomes a link, an image or
-    formatting. Line breaks are kept.
+    formatting. Line breaks are kept. A bare web address is still made a link by the
+    browser's markdown (GFM autolinks read the unescaped text), shown as typed: use `md_code`
+    where a value should not even be clickable.
     """
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+
+
+def md_code(text: object) -> str:
+    """`text` as an inline code span: shown exactly as typed, in a fixed-width font, never a
+    link (no autolink inside code). The fence is one backtick longer than any run of backticks
+    in the text, padded by a space when the text starts or ends with one (CommonMark)."""
+    value = " ".join(str(text).splitlines())  # a code span is one line
+    fence = "`" * (max((len(run) for run in re.findall("`+", value)), default=0) + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") or not value.strip() else ""
+    return f"{fence}{pad}{value}{pad}{fence}"

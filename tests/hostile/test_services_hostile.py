@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from sqlmodel import Session, SQLModel, col, select
 
-from pages.ui.text import md_literal
+from pages.ui.text import md_code, md_literal
 from registry.auth import Actor
 from registry.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RegistryError
 from registry.identity import snils_check_digits
@@ -594,8 +594,9 @@ LOT_MARKDOWN = "L[x](http://evil.example)**b**:red[c]![i](http://e.ex/i.png)$x$"
 
 @pytest.mark.usefixtures("steady_router")
 def test_a_lot_number_in_markdown_syntax_is_shown_as_typed(portal: Portal) -> None:  # noqa: F811
-    """The timeline writes the lot number inside a markdown line: escaped, it is shown as
-    typed, never as a link, an image, bold text or a colour."""
+    """The timeline writes the lot number inside a markdown line, as an inline code span: shown
+    exactly as typed, never as a link (not even an autolinked address), an image, bold text or
+    a colour."""
     clinician = portal.actor("clinician.mow")
     with portal.session() as session:
         patient = f.make_patient(session, clinician)
@@ -605,8 +606,15 @@ def test_a_lot_number_in_markdown_syntax_is_shown_as_typed(portal: Portal) -> No
     at = portal.open("clinician.mow", "patient", patient_id=patient.id)
     assert not at.exception
     lines = [e.value for e in at.markdown if "evil" in e.value]
-    assert len(lines) == 1 and md_literal(LOT_MARKDOWN) in lines[0]
-    assert "](http" not in lines[0] and ":red[" not in lines[0] and "**b**" not in lines[0]
+    assert len(lines) == 1 and f"`{LOT_MARKDOWN}`" in lines[0]
+    assert md_code(LOT_MARKDOWN) == f"`{LOT_MARKDOWN}`"
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("LOT-1", "`LOT-1`"), ("a`b", "``a`b``"), ("`x`", "`` `x` ``"), ("a\nb", "`a b`"),
+    ("a``b`", "``` a``b` ```")])
+def test_md_code_fences_past_every_backtick_run(value: str, shown: str) -> None:
+    assert md_code(value) == shown
 
 
 @given(st.text(max_size=200))
