@@ -63,9 +63,13 @@ def concordance_index(
     group = np.repeat(np.arange(starts.size), np.diff(np.append(starts, t.size)))
     stop = (starts + events_here)[group][e]  # first position that outlives the event
     query = rank[e]
-    ranks_sorted = np.sort(rank)
-    all_less = np.searchsorted(ranks_sorted, query, side="left")
-    all_less_equal = np.searchsorted(ranks_sorted, query, side="right")
+    # Only sums are taken, so the queries may be put in (stop, rank) order: then every level's
+    # search keys in `_prefix_counts` come sorted, and ``searchsorted`` runs several times
+    # faster on sorted needles.
+    by_stop = np.lexsort((query, stop))
+    stop, query = stop[by_stop], query[by_stop]
+    below = np.concatenate(([0], np.cumsum(np.bincount(rank))))  # ranks are 0 .. u-1
+    all_less, all_less_equal = below[query], below[query + 1]
     prefix_less, prefix_less_equal = _prefix_counts(rank, stop, query)
     concordant = float(np.sum(all_less - prefix_less))
     tied = float(np.sum((all_less_equal - prefix_less_equal) - (all_less - prefix_less)))
