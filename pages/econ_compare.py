@@ -23,14 +23,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages.ui.econ import cohort_caption, run_caption, working_definition
+from pages.ui.econ import cohort_caption, run_caption, split_refusal, working_definition
 from pages.ui.state import require_actor, session_scope
 from pages.ui.text import lang, tr
 from pages.ui.widgets import chart_with_csv
-from registry import InvalidInput, PermissionDenied, RegistryError, require
+from registry import PermissionDenied, RegistryError, require
 from registry.analysis import ConvergenceError
 from registry.charts import economics as charts
-from registry.i18n import CATALOGUE, error_text, message_text
+from registry.i18n import CATALOGUE, message_text
 from registry.models import AnalysisRun
 from registry.reports import (
     Figure,
@@ -74,19 +74,6 @@ def covariate_label(name: str) -> str:
         return tr("econ.compare.covariate.indication", level=name.split(":", 1)[1])
     key = f"econ.compare.covariate.{name}"
     return tr(key) if key in CATALOGUE else name
-
-
-def refusal(exc: RegistryError) -> tuple[list[str], list[str]]:
-    """(texts for the horizon field, other texts) of a service's refusal."""
-    if not isinstance(exc, InvalidInput):
-        return [], [message_text(exc, lang())]
-    horizon, other = [], []
-    for error in exc.errors:
-        if error.field == "horizon_months":
-            horizon.append(f"{tr('econ.compare.horizon')}: {error_text(error, lang())}")
-        else:
-            other.append(error_text(error, lang()))
-    return horizon, other
 
 
 def hr_table(result: Comparison, *, terms: bool = False) -> Shown:
@@ -274,7 +261,7 @@ if st.button(tr("econ.compare.run"), type="primary", key="compare_run"):
     except ConvergenceError:
         st.error(tr("econ.compare.err.separation"))
     except RegistryError as exc:
-        near, other = refusal(exc)
+        near, other = split_refusal(exc, "horizon_months", tr("econ.compare.horizon"))
         for text in near:
             horizon_errors.error(text)
         for text in other:

@@ -26,13 +26,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages.ui.econ import cohort_caption, run_caption, working_definition
+from pages.ui.econ import cohort_caption, run_caption, split_refusal, working_definition
 from pages.ui.state import require_actor, session_scope
 from pages.ui.text import lang, tr
 from pages.ui.widgets import chart_with_csv
-from registry import InvalidInput, PermissionDenied, RegistryError, require
+from registry import PermissionDenied, RegistryError, require
 from registry.charts import economics as charts
-from registry.i18n import CATALOGUE, error_text, message_text
+from registry.i18n import CATALOGUE, message_text
 from registry.models import AnalysisRun
 from registry.reports import (
     Figure,
@@ -67,19 +67,6 @@ def arm_label(arm: str) -> str:
 
 def widget_key(endpoint: str, arm: str) -> str:
     return f"extrap_model_{endpoint}_{arm}"
-
-
-def refusal(exc: RegistryError) -> tuple[list[str], list[str]]:
-    """(texts for the horizon field, other texts) of a service's refusal."""
-    if not isinstance(exc, InvalidInput):
-        return [], [message_text(exc, lang())]
-    horizon, other = [], []
-    for error in exc.errors:
-        if error.field == "horizon_years":
-            horizon.append(f"{tr('econ.extrap.horizon')}: {error_text(error, lang())}")
-        else:
-            other.append(error_text(error, lang()))
-    return horizon, other
 
 
 def ranked(result: Extrapolation, arm: str) -> list[str]:
@@ -253,7 +240,7 @@ if st.button(tr("econ.extrap.run"), type="primary", key="extrap_run"):
             st.session_state.pop(widget_key(endpoint, arm), None)
         st.session_state.pop(CHOICE.format(endpoint=endpoint), None)
     except RegistryError as exc:
-        near, other = refusal(exc)
+        near, other = split_refusal(exc, "horizon_years", tr("econ.extrap.horizon"))
         for text in near:
             horizon_errors.error(text)
         for text in other:

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from pages.ui.text import lang, tr
-from registry import RegistryError
+from registry import InvalidInput, RegistryError
 from registry.charts import cea as charts
 from registry.errors import FieldError
 from registry.i18n import CATALOGUE, error_text, message_text
@@ -72,3 +72,18 @@ def refusal_text(error: FieldError | RegistryError) -> str:
         return error_text(error, lang())
     own_field = f"econ.cea.error.{field}"
     return tr(own_field) if own_field in CATALOGUE else error_text(error, lang())
+
+
+def split_refusal(exc: RegistryError, field: str, label: str) -> tuple[list[str], list[str]]:
+    """A service's refusal in the user's language, split for the page: the texts of `field`
+    (each led by its `label`, shown next to that widget) and all the others."""
+    if not isinstance(exc, InvalidInput):
+        return [], [message_text(exc, lang())]
+    near: list[str] = []
+    other: list[str] = []
+    for error in exc.errors:
+        if error.field == field:
+            near.append(f"{label}: {error_text(error, lang())}")
+        else:
+            other.append(error_text(error, lang()))
+    return near, other
