@@ -90,8 +90,11 @@ def _whole_day_counts(
     sorting instead) when a time is not a whole number or the range is far wider than the
     number of patients (the counts would then cost more than a sort)."""
     n = time.size
-    if n == 0 or time.max() > max(4 * n, 1 << 16):
+    if n == 0:
         return None
+    top = float(time.max())
+    if top > max(4 * n, 1 << 16) or (top + 1) * k > max(8 * n, 1 << 20):
+        return None  # so many cells (a wide range, many groups) that sorting is cheaper
     whole = time.astype(np.int64)
     if not np.array_equal(whole, time):
         return None

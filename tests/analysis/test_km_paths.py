@@ -90,3 +90,14 @@ def test_concordance_equals_the_pairwise_count(seed: int) -> None:
     risk = np.round(rng.normal(size=n), 1)  # many tied scores
     assert concordance_index(time, event, risk) == pytest.approx(
         _brute_concordance(time, event, risk), rel=1e-12)
+
+
+def test_many_groups_are_sorted_not_counted() -> None:
+    """Counting allocates (days x groups) cells: with a group per patient it is refused, and the
+    sorting path gives the log-rank counts."""
+    time, event = _data(9, 3_000, 2_000)
+    codes = np.arange(time.size, dtype=np.intp)  # a group per patient
+    assert _whole_day_counts(time, event, codes, time.size) is None
+    distinct, risk, deaths = risk_by_group(time, event, codes, time.size)
+    assert deaths.sum() == event.sum() and np.array_equal(distinct, np.unique(time[event]))
+    np.testing.assert_array_equal(risk.sum(axis=1), [(time >= d).sum() for d in distinct])
