@@ -2,6 +2,7 @@
 PYTHON ?= python3
 PORT ?= 8501
 PYTEST_ARGS ?= -n 2
+BENCH_ARGS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
@@ -33,7 +34,7 @@ seed: setup
 	$(BIN)/python -m registry seed --patients 1500 --seed 1
 
 bench: setup
-	$(BIN)/python -m registry bench
+	$(BIN)/python -m registry bench --out var/bench-results.json $(BENCH_ARGS)
 
 lock:
 	$(BIN)/python -m pip install --quiet uv
