@@ -19,15 +19,20 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages.ui.econ import arm_label, cohort_caption, refusal_text, run_caption, working_definition
+from pages.ui.econ import (
+    arm_label,
+    cohort_caption,
+    open_workspace,
+    refusal_text,
+    run_caption,
+)
 from pages.ui.state import require_actor, session_scope
 from pages.ui.text import lang, md_literal, tr
 from pages.ui.widgets import chart_with_csv
-from registry import InvalidInput, PermissionDenied, RegistryError
+from registry import InvalidInput, RegistryError
 from registry.charts import cea as charts
 from registry.economics import TEMPLATES, Agreement
 from registry.errors import FieldError
-from registry.i18n import message_text
 from registry.models import AnalysisRun
 from registry.reports import (
     Figure,
@@ -49,7 +54,6 @@ from registry.services.hta.budget import (
     agreement_effect,
     programme_budget,
 )
-from registry.services.workspace import list_scenarios
 
 AGREEMENT = "_econ_budget_agreement"  # last agreement run: inputs, AgreementEffect, run record
 BUDGET = "_econ_budget_result"  # last budget run: inputs, BudgetResult, run record
@@ -274,19 +278,7 @@ def run_record(run_id: int, session: Any, definition: CohortDefinition) -> dict[
 
 actor = require_actor()
 st.title(tr("econ.budget.title"))
-try:
-    with session_scope() as session:
-        scenarios = list_scenarios(session=session, actor=actor)  # refuses all but economists
-except PermissionDenied as exc:
-    st.error(f"{message_text(exc, lang())}\n\n{tr('econ.cea.denied_note')}")
-    st.stop()
-except RegistryError as exc:
-    st.error(refusal_text(exc))
-    st.stop()
-
-definition = working_definition()
-st.caption(cohort_caption(definition))
-st.caption(tr("lead.outcomes.scenario"))
+scenarios, definition = open_workspace(actor)
 figures: dict[str, Any] = {}
 
 # ---- agreement --------------------------------------------------------------------------------

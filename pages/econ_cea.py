@@ -18,15 +18,20 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages.ui.econ import arm_label, cohort_caption, refusal_text, run_caption, working_definition
+from pages.ui.econ import (
+    arm_label,
+    cohort_caption,
+    open_workspace,
+    refusal_text,
+    run_caption,
+)
 from pages.ui.state import require_actor, session_scope
 from pages.ui.text import lang, md_literal, tr
 from pages.ui.widgets import chart_with_csv
-from registry import InvalidInput, PermissionDenied, RegistryError
+from registry import InvalidInput, RegistryError
 from registry.analysis import PARAMETRIC_DISTRIBUTIONS
 from registry.charts import cea as charts
 from registry.economics import QUADRANTS, TEMPLATES, ICERResult, ceac
-from registry.i18n import message_text
 from registry.models import AnalysisRun
 from registry.reports import (
     Figure,
@@ -41,7 +46,6 @@ from registry.reports import (
     report_filename,
 )
 from registry.services.hta.cea import CEAParameters, CEAResult, cost_effectiveness
-from registry.services.workspace import list_scenarios
 
 RESULT = "_econ_cea_result"  # the last run: inputs, CEAResult, run record, report cache
 ERRORS = "_econ_cea_errors"  # field -> messages of the last refused run
@@ -181,19 +185,7 @@ def report_html(state: dict[str, Any], plane: Any, curve: Any) -> str:
 
 actor = require_actor()
 st.title(tr("econ.cea.title"))
-try:
-    with session_scope() as session:
-        scenarios = list_scenarios(session=session, actor=actor)  # refuses all but economists
-except PermissionDenied as exc:
-    st.error(f"{message_text(exc, lang())}\n\n{tr('econ.cea.denied_note')}")
-    st.stop()
-except RegistryError as exc:
-    st.error(refusal_text(exc))
-    st.stop()
-
-definition = working_definition()
-st.caption(cohort_caption(definition))
-st.caption(tr("lead.outcomes.scenario"))
+scenarios, definition = open_workspace(actor)
 
 # ---- parameters -------------------------------------------------------------------------------
 st.subheader(tr("econ.cea.parameters"))

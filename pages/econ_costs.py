@@ -17,11 +17,17 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages.ui.econ import arm_label, cohort_caption, refusal_text, run_caption, working_definition
+from pages.ui.econ import (
+    arm_label,
+    cohort_caption,
+    open_workspace,
+    refusal_text,
+    run_caption,
+)
 from pages.ui.state import require_actor, session_scope
 from pages.ui.text import dmy, lang, md_literal, tr
 from pages.ui.widgets import chart_with_csv
-from registry import Conflict, InvalidInput, PermissionDenied, RegistryError
+from registry import Conflict, InvalidInput, RegistryError
 from registry.charts import cea as charts
 from registry.i18n import CATALOGUE, message_text
 from registry.models import AnalysisRun
@@ -42,7 +48,6 @@ from registry.services.hta.costs import METHODS, CostSummary, cost_summary
 from registry.services.workspace import (
     BASE_SCENARIO,
     copy_scenario,
-    list_scenarios,
     set_unit_cost,
     unit_costs,
 )
@@ -177,19 +182,7 @@ def report_html(state: dict[str, Any], estimator: Any, buildup: Any) -> str:
 
 actor = require_actor()
 st.title(tr("econ.costs.title"))
-try:
-    with session_scope() as session:
-        scenarios = list_scenarios(session=session, actor=actor)  # refuses all but economists
-except PermissionDenied as exc:
-    st.error(f"{message_text(exc, lang())}\n\n{tr('econ.cea.denied_note')}")
-    st.stop()
-except RegistryError as exc:
-    st.error(refusal_text(exc))
-    st.stop()
-
-definition = working_definition()
-st.caption(cohort_caption(definition))
-st.caption(tr("lead.outcomes.scenario"))
+scenarios, definition = open_workspace(actor)
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH))
 

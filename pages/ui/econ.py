@@ -6,13 +6,15 @@ from typing import Any
 
 import streamlit as st
 
+from pages.ui.state import session_scope
 from pages.ui.text import lang, tr
-from registry import InvalidInput, RegistryError
+from registry import Actor, InvalidInput, PermissionDenied, RegistryError
 from registry.charts import cea as charts
 from registry.errors import FieldError
 from registry.i18n import CATALOGUE, error_text, message_text
 from registry.models import AnalysisRun
 from registry.services.cohorts import CohortDefinition
+from registry.services.workspace import list_scenarios
 
 DEFINITION_KEY = "econ_definition"  # filters of the working cohort (CohortDefinition JSON)
 
@@ -87,3 +89,22 @@ def split_refusal(exc: RegistryError, field: str, label: str) -> tuple[list[str]
         else:
             other.append(error_text(error, lang()))
     return near, other
+
+
+def open_workspace(actor: Actor) -> tuple[list[str], CohortDefinition]:
+    """The head of the costs, cost-effectiveness and budget pages: the unit-cost scenarios
+    and the working cohort, captioned; a refusal (only economists may) is shown, and the page
+    stops."""
+    try:
+        with session_scope() as session:
+            scenarios = list_scenarios(session=session, actor=actor)
+    except PermissionDenied as exc:
+        st.error(f"{message_text(exc, lang())}\n\n{tr('econ.cea.denied_note')}")
+        st.stop()
+    except RegistryError as exc:
+        st.error(refusal_text(exc))
+        st.stop()
+    definition = working_definition()
+    st.caption(cohort_caption(definition))
+    st.caption(tr("lead.outcomes.scenario"))
+    return scenarios, definition
