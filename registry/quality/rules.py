@@ -16,17 +16,15 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
 from registry.models import AdverseEvent, Death, FollowUp, Patient, Product, Site
 from registry.models import TreatmentEpisode as TE
 from registry.models.enums import AdverseEventType, GradingScale, Response, Timepoint
 from registry.schedule import load_schedule
+from registry.sqlfunc import epoch_day
 
 FU, AE = FollowUp, AdverseEvent
 Severity = Literal["error", "warning"]
@@ -97,29 +95,6 @@ class Rule:
 
 
 # ---- SQL and text helpers ----------------------------------------------------------------------
-
-
-class _EpochDay(FunctionElement[int]):
-    """Days since 1970-01-01 of a date column, as an integer, on SQLite and PostgreSQL."""
-
-    type = sa.Integer()
-    inherit_cache = True
-    name = "dq_epoch_day"
-
-
-@compiles(_EpochDay, "sqlite")
-def _epoch_day_sqlite(element: _EpochDay, compiler: SQLCompiler, **kw: Any) -> str:
-    # julianday of a date is n.5; 2440587.5 is 1970-01-01, so the difference is exact.
-    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
-
-
-@compiles(_EpochDay)
-def _epoch_day_default(element: _EpochDay, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)} - DATE '1970-01-01')"
-
-
-def _day(column: Any) -> ColumnElement[int]:
-    return _EpochDay(column)
 
 
 def _scoped(scope: Scope) -> list[ColumnElement[bool]]:
@@ -231,12 +206,12 @@ def missing_d28_response(session: Session, scope: Scope) -> list[Finding]:
     lost = aliased(FollowUp)
     died_before = sa.exists().where(
         col(Death.patient_id) == TE.patient_id,
-        _day(col(Death.death_date)) - _day(col(TE.infusion_date)) < target,
+        epoch_day(col(Death.death_date)) - epoch_day(col(TE.infusion_date)) < target,
     )
     lost_before = sa.exists().where(
         col(lost.episode_id) == TE.id,
         col(lost.lost_to_follow_up).is_(True),
-        _day(col(lost.assessment_date)) - _day(col(TE.infusion_date)) < target,
+        epoch_day(col(lost.assessment_date)) - epoch_day(col(TE.infusion_date)) < target,
     )
     overdue = [
         col(TE.infusion_date).is_not(None), col(TE.infusion_date) < cutoff,
@@ -294,7 +269,7 @@ def complete_remission_and_relapse(session: Session, scope: Scope) -> list[Findi
 
 def long_vein_to_vein(session: Session, scope: Scope) -> list[Finding]:
     """DQ06: apheresis to infusion longer than 180 days."""
-    days = _day(col(TE.infusion_date)) - _day(col(TE.apheresis_date))
+    days = epoch_day(col(TE.infusion_date)) - epoch_day(col(TE.apheresis_date))
     statement = _episode_base(
         col(TE.id), col(TE.site_id), col(TE.episode_number), col(TE.apheresis_date),
         col(TE.infusion_date), _who(),

@@ -21,15 +21,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
 from registry.auth import Actor
@@ -38,6 +33,7 @@ from registry.errors import InvalidInput, PermissionDenied
 from registry.models import Death, FollowUp, Site, TreatmentEpisode
 from registry.models.enums import Role
 from registry.schedule import load_schedule
+from registry.sqlfunc import epoch_day
 
 THRESHOLD_SETTING = "REGISTRY_COMPLETENESS_THRESHOLD"
 DEFAULT_THRESHOLD = Settings.completeness_threshold  # 0.9
@@ -176,29 +172,6 @@ def completeness_report(*, session: Session, actor: Actor, as_of: date,
 # ---- SQL ---------------------------------------------------------------------------------------
 
 
-class _EpochDay(FunctionElement[int]):
-    """Days since 1970-01-01 of a date column, as an integer, on SQLite and PostgreSQL."""
-
-    type = sa.Integer()
-    inherit_cache = True
-    name = "dm_epoch_day"
-
-
-@compiles(_EpochDay, "sqlite")
-def _epoch_day_sqlite(element: _EpochDay, compiler: SQLCompiler, **kw: Any) -> str:
-    # julianday of a date is n.5; 2440587.5 is 1970-01-01, so the difference is exact.
-    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
-
-
-@compiles(_EpochDay)
-def _epoch_day_default(element: _EpochDay, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)} - DATE '1970-01-01')"
-
-
-def _day(column: Any) -> ColumnElement[int]:
-    return _EpochDay(column)
-
-
 def _schedule() -> sa.Subquery:
     """The schedule (seed_data/schedule.csv) as a derived table."""
     parts = [
@@ -218,12 +191,12 @@ def _expected_received(session: Session, as_of: date) -> pd.DataFrame:
     sched = _schedule()
     lost = (
         sa.select(col(FollowUp.episode_id).label("episode_id"),
-                  sa.func.min(_day(col(FollowUp.assessment_date))).label("day"))
+                  sa.func.min(epoch_day(col(FollowUp.assessment_date))).label("day"))
         .where(col(FollowUp.lost_to_follow_up).is_(True))
         .group_by(col(FollowUp.episode_id)).subquery("dm_lost")
     )
-    target = _day(col(TE.infusion_date)) + sched.c.target_day
-    death, lost_day = _day(col(Death.death_date)), lost.c.day
+    target = epoch_day(col(TE.infusion_date)) + sched.c.target_day
+    death, lost_day = epoch_day(col(Death.death_date)), lost.c.day
     ended = sa.case((death.is_(None), lost_day), (lost_day.is_(None), death),
                     (death < lost_day, death), else_=lost_day)
     received = col(FollowUp.id).is_not(None)

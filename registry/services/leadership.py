@@ -24,10 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
 from registry.analysis import exact_ci, reverse_km_median_followup
@@ -46,6 +43,7 @@ from registry.models.enums import AdverseEventType, GradingScale, QcResult, Role
 from registry.schedule import load_schedule
 from registry.services.cache import alongside, cached
 from registry.services.summary import SMALL_CELL, suppress
+from registry.sqlfunc import epoch_day
 
 Period = Literal["month", "quarter", "year"]
 Cell = int | str  # a count, or "<5"
@@ -74,29 +72,6 @@ def _require_leadership(actor: Actor) -> None:
 
 
 # ---- SQL helpers -------------------------------------------------------------------------------
-
-
-class _EpochDay(FunctionElement[int]):
-    """Days since 1970-01-01 of a date column, as an integer, on SQLite and PostgreSQL."""
-
-    type = sa.Integer()
-    inherit_cache = True
-    name = "epoch_day"
-
-
-@compiles(_EpochDay, "sqlite")
-def _epoch_day_sqlite(element: _EpochDay, compiler: SQLCompiler, **kw: Any) -> str:
-    # julianday of a date is n.5; 2440587.5 is 1970-01-01, so the difference is exact.
-    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
-
-
-@compiles(_EpochDay)
-def _epoch_day_default(element: _EpochDay, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)} - DATE '1970-01-01')"
-
-
-def _day(column: Any) -> ColumnElement[int]:
-    return _EpochDay(column)
 
 
 def _infused() -> ColumnElement[bool]:
@@ -332,16 +307,16 @@ def _followup(session: Session, as_of: date) -> pd.DataFrame:
     as_day = (as_of - _EPOCH).days
     last_fu = (
         sa.select(col(FollowUp.episode_id).label("episode_id"),
-                  sa.func.max(_day(col(FollowUp.assessment_date))).label("day"))
+                  sa.func.max(epoch_day(col(FollowUp.assessment_date))).label("day"))
         .group_by(col(FollowUp.episode_id)).subquery()
     )
     last_ae = (
         sa.select(col(AE.episode_id).label("episode_id"),
-                  sa.func.max(_day(col(AE.onset_date))).label("day"))
+                  sa.func.max(epoch_day(col(AE.onset_date))).label("day"))
         .group_by(col(AE.episode_id)).subquery()
     )
-    infusion = _day(col(TE.infusion_date))
-    death = _day(col(Death.death_date))
+    infusion = epoch_day(col(TE.infusion_date))
+    death = epoch_day(col(Death.death_date))
     died = sa.and_(death.is_not(None), death <= as_day)
     contact = _least(_greatest(_greatest(last_fu.c.day, last_ae.c.day), infusion),
                      sa.literal(as_day))
@@ -399,13 +374,13 @@ def _completeness(session: Session, as_of: date, threshold: float
     sched = _schedule_table()
     lost = (
         sa.select(col(FollowUp.episode_id).label("episode_id"),
-                  sa.func.min(_day(col(FollowUp.assessment_date))).label("day"))
+                  sa.func.min(epoch_day(col(FollowUp.assessment_date))).label("day"))
         .where(col(FollowUp.lost_to_follow_up).is_(True))
         .group_by(col(FollowUp.episode_id)).subquery()
     )
-    target = _day(col(TE.infusion_date)) + sched.c.target_day
+    target = epoch_day(col(TE.infusion_date)) + sched.c.target_day
     closes = target + sched.c.window_after
-    ended = _least(_day(col(Death.death_date)), lost.c.day)
+    ended = _least(epoch_day(col(Death.death_date)), lost.c.day)
     received = col(FollowUp.id).is_not(None)
     not_missed = sa.or_(received, ended.is_(None), ended >= target)
     rows = session.execute(
@@ -561,7 +536,7 @@ def _per_episode_toxicity() -> sa.Subquery:
             col(AE.event_type).label("event_type"),
             sa.func.max(_flag(astct)).label("has_astct"),
             sa.func.max(sa.case((astct, col(AE.grade)), else_=None)).label("max_grade"),
-            sa.func.min(_day(col(AE.onset_date))).label("onset_day"),
+            sa.func.min(epoch_day(col(AE.onset_date))).label("onset_day"),
         )
         .where(col(AE.event_type).in_(TOXICITIES))
         .group_by(col(AE.episode_id), col(AE.event_type))
@@ -618,7 +593,7 @@ def _compute_safety(*, session: Session, actor: Actor) -> Safety:
     onset = _frame(
         session.execute(joined.add_columns(
             col(Product.code), tox.c.event_type,
-            tox.c.onset_day - _day(col(TE.infusion_date)))),
+            tox.c.onset_day - epoch_day(col(TE.infusion_date)))),
         ["product_code", "event_type", "days"],
     )
     onset["event_type"] = [AdverseEventType(v).value for v in onset["event_type"]]
@@ -738,8 +713,8 @@ class Production:
 
 
 def _duration_queries() -> dict[str, tuple[ColumnElement[int], sa.Select[Any]]]:
-    v2v = _day(col(TE.infusion_date)) - _day(col(TE.apheresis_date))
-    turnaround = _day(col(LOT.release_date)) - _day(col(LOT.start_date))
+    v2v = epoch_day(col(TE.infusion_date)) - epoch_day(col(TE.apheresis_date))
+    turnaround = epoch_day(col(LOT.release_date)) - epoch_day(col(LOT.start_date))
     return {
         "vein_to_vein": (v2v, sa.select().select_from(TE)
                          .join(Product, col(Product.id) == TE.product_id).where(_infused())),
