@@ -29,9 +29,9 @@ USERS = {
 }
 
 
-@pytest.fixture
-def portal_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'portal.db'}"
+def fill_portal_db(url: str) -> None:
+    """Migrate the database at `url` and give it two sites, a product and one user per role
+    (`USERS`, password `PASSWORD`)."""
     engine = make_engine(url)
     migrate(engine)
     with Session(engine) as session:
@@ -48,6 +48,12 @@ def portal_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
             create_user(session=session, actor=SYSTEM_ACTOR, data=UserCreate(
                 username=username, role=role, site_id=site_id, password=PASSWORD))
     engine.dispose()
+
+
+@pytest.fixture
+def portal_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    fill_portal_db(url)
     monkeypatch.setenv("REGISTRY_DATABASE_URL", url)
     yield url
 

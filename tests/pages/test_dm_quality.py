@@ -16,19 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 from streamlit.testing.v1 import AppTest
 
-from registry.auth import SYSTEM_ACTOR, Actor, create_user
-from registry.db import make_engine, migrate
+from registry.auth import Actor
 from registry.i18n import t
 from registry.i18n_dm_quality import ENTRIES
-from registry.models import AuditEvent, DataQuery, DataQueryMessage, Product, Site, UserCreate
-from registry.models.enums import AuditAction, ProductOrigin, QueryStatus
+from registry.models import AuditEvent, DataQuery, DataQueryMessage
+from registry.models.enums import AuditAction, QueryStatus
 from registry.quality.rules import RULES
 from registry.services.queries import raise_query
 from tests import factories
-from tests.pages.conftest import PASSWORD, USERS, Portal, submit, texts
+from tests.pages.conftest import Portal, fill_portal_db, submit, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 DM = "datamanager"
@@ -39,22 +38,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The database of tests/pages/conftest.py's `portal_db` (two sites, a product, one user
     per role), built once and copied for each test (hashing the passwords takes seconds)."""
     path = tmp_path_factory.mktemp("dm_quality") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate(engine)
-    with Session(engine) as session:
-        session.add_all([
-            Site(code="MOW-01", name="NMRC for Hematology", city="Moscow", region="Moscow"),
-            Site(code="SPB-01", name="Almazov Centre", city="Saint Petersburg",
-                 region="Saint Petersburg"),
-            Product(code="KYMRIAH", name="Kymriah", manufacturer="Novartis",
-                    origin=ProductOrigin.imported, list_price=39e6,
-                    price_effective_date=date(2022, 1, 1)),
-        ])
-        session.commit()
-        for username, (role, site_id) in USERS.items():
-            create_user(session=session, actor=SYSTEM_ACTOR, data=UserCreate(
-                username=username, role=role, site_id=site_id, password=PASSWORD))
-    engine.dispose()
+    fill_portal_db(f"sqlite:///{path}")
     return path
 
 
